@@ -1,0 +1,39 @@
+# csm-tui: every target sets up .venv itself, so a fresh clone needs only python3 (3.11+), make, git.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# Two cores on CI: one pytest worker per core.
+WORKERS ?= auto
+
+.PHONY: demo test bench lint format venv clean
+
+demo: $(STAMP)
+	$(BIN)/csm demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n $(WORKERS) -p no:cacheprovider
+
+bench: $(STAMP)
+	$(BIN)/python bench/startup.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check csm_tui tests bench
+	$(BIN)/ruff format --check csm_tui tests bench
+
+format: $(STAMP)
+	$(BIN)/ruff format csm_tui tests bench
+	$(BIN)/ruff check --fix csm_tui tests bench
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "csm-tui needs Python 3.11 or newer; set PYTHON=python3.11 (or newer).")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build dist *.egg-info

@@ -1,0 +1,82 @@
+"""Startup: process start -> first painted queue, at 10,000 and 100,000 cases in the store.
+
+Baseline, in the same run on the same machine: a bare Textual app painting a static 5-column
+DataTable of one screen of rows. Both run in a real pty of 120x40; the time is from fork to the
+moment a known cell text appears in what the program wrote. Median of several runs.
+
+    make bench    (or: .venv/bin/python bench/startup.py [--runs 5])
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from _pty import time_to_marker  # noqa: E402
+from _store import build_store  # noqa: E402
+
+from csm_tui.store.engine import make_store_engine  # noqa: E402
+from csm_tui.store.queries import case_window  # noqa: E402
+
+CSM_CHILD = """
+import sys
+from pathlib import Path
+from csm_tui.app import make_app
+from csm_tui.config import Settings
+from csm_tui.desk import Desk
+make_app(Settings(), Desk.open(Path(sys.argv[1])), sync_on_start=False).run()
+"""
+
+BARE_CHILD = """
+from textual.app import App
+from textual.widgets import DataTable
+
+class Bare(App):
+    def compose(self):
+        yield DataTable()
+
+    def on_mount(self):
+        table = self.query_one(DataTable)
+        table.add_columns("number", "subject", "customer", "status", "priority")
+        table.add_rows([(f"R{i:05d}", "A subject line", "Some Customer", "open", "normal")
+                        for i in range(38)])
+
+Bare().run()
+"""
+
+
+def median_time(argv: list[str], marker: bytes, runs: int) -> float:
+    time_to_marker(argv, marker)  # warm the OS file cache once
+    return statistics.median(time_to_marker(argv, marker) for _ in range(runs))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 100_000])
+    args = parser.parse_args()
+    py = sys.executable
+    print(f"startup to first painted queue, median of {args.runs} runs (pty 120x40)")
+    bare = median_time([py, "-c", BARE_CHILD], b"R00020", args.runs)
+    print(f"  baseline: bare Textual app, static 5-column DataTable: {bare * 1000:7.0f} ms")
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in args.sizes:
+            store = build_store(Path(tmp) / f"store-{n}.sqlite3", n)
+            engine = make_store_engine(store)
+            marker = case_window(engine, 0, 1)[0].number.encode()
+            engine.dispose()
+            csm = median_time([py, "-c", CSM_CHILD, str(store)], marker, args.runs)
+            ratio = csm / bare
+            verdict = "ok" if ratio <= 1.5 else "OVER TARGET"
+            print(f"  csm desk, {n:>7,} cases: {csm * 1000:7.0f} ms   ratio {ratio:4.2f}"
+                  f"  (target <= 1.50: {verdict})")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

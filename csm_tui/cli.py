@@ -1,0 +1,304 @@
+"""The ``csm`` command (Typer): launch the desk, demo, login/logout, sync, config, server, seed.
+
+Every expected failure is a :class:`~csm_tui.errors.CsmError` and is printed as one sentence
+with a non-zero exit; an unexpected one is logged with its traceback to the log file in the data
+dir and the user is told where. Heavy modules (Textual, FastAPI) are imported inside the
+commands that need them, so ``csm --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from csm_tui import __version__
+from csm_tui.errors import CsmError
+from csm_tui.locations import Locations, locations
+from csm_tui.sync_progress import sync_with_progress
+
+err_console = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+app = typer.Typer(
+    name="csm",
+    help="csm: a keyboard-first terminal desk for contact-center agents.",
+    no_args_is_help=False,
+    pretty_exceptions_enable=False,
+    add_completion=True,
+    rich_markup_mode="rich",
+)
+server_app = typer.Typer(help="Run and administer the case server.", pretty_exceptions_enable=False)
+config_app = typer.Typer(help="Show and change settings.", pretty_exceptions_enable=False)
+app.add_typer(server_app, name="server")
+app.add_typer(config_app, name="config")
+
+DEFAULT_DB = "sqlite:///csm-server.sqlite3"
+ProfileOpt = Annotated[str, typer.Option("--profile", help="Settings profile (one local store each).")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"csm {__version__}")
+        raise typer.Exit()
+
+
+@app.callback(invoke_without_command=True)
+def launch(
+    ctx: typer.Context,
+    profile: ProfileOpt = "default",
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Open the desk (the queue of cases) for the signed-in server."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from csm_tui.app import make_app
+    from csm_tui.config import load_settings
+
+    locs = locations().ensure()
+    settings = load_settings(locs)
+    desk = _open_desk(locs, settings.server, profile)
+    try:
+        make_app(settings, desk).run()
+    finally:
+        desk.close()
+
+
+def _open_desk(locs: Locations, server: str | None, profile: str):  # type: ignore[no-untyped-def]
+    from csm_tui.credentials import get_token
+    from csm_tui.desk import Desk
+    from csm_tui.sync.client import CaseServerClient
+
+    if not server:
+        raise CsmError(
+            "No case server is set up; run `csm login --server URL` first, or `csm demo` to try "
+            "the desk on demo data."
+        )
+    token = get_token(server)
+    if not token:
+        raise CsmError(f"You are not signed in to {server}; run `csm login --server {server}`.")
+    return Desk.open(locs.store_file(profile), client=CaseServerClient(server, token))
+
+
+@app.command()
+def login(
+    server: Annotated[str | None, typer.Option(help="Case server URL, e.g. https://cases.example.com")] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(help="An agent token (from `csm server issue-token`); asked for if not given."),
+    ] = None,
+) -> None:
+    """Sign in: check the token with the server and keep it in the system keyring."""
+    from csm_tui.config import Settings, load_settings, save_setting
+    from csm_tui.credentials import set_token
+    from csm_tui.sync.client import CaseServerClient
+
+    locs = locations().ensure()
+    settings = load_settings(locs)
+    url = Settings(server=server).server if server else settings.server
+    if not url:
+        raise CsmError("Say which case server to sign in to: `csm login --server URL`.")
+    if token is None:
+        token = typer.prompt("Agent token", hide_input=True).strip()
+    if not token:
+        raise CsmError("No token given; get one from your lead (`csm server issue-token`).")
+    with CaseServerClient(url, token) as client:
+        me = client.me()
+    set_token(url, token)
+    save_setting(locs, "server", url)
+    out.print(f"Signed in to {url} as {me.name} ({me.handle}).", markup=False)
+
+
+@app.command()
+def logout(profile: ProfileOpt = "default") -> None:
+    """Forget the token of the configured server."""
+    from csm_tui.config import load_settings
+    from csm_tui.credentials import delete_token
+
+    settings = load_settings(locations())
+    if not settings.server:
+        raise CsmError("No case server is set up, so there is nothing to sign out of.")
+    removed = delete_token(settings.server)
+    out.print(
+        f"Signed out of {settings.server}." if removed else f"No token was stored for {settings.server}.",
+        markup=False,
+    )
+
+
+@app.command()
+def sync(
+    profile: ProfileOpt = "default",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+) -> None:
+    """Pull every change from the case server into the local store (exit 0 only on success)."""
+    from csm_tui.config import load_settings
+
+    locs = locations().ensure()
+    settings = load_settings(locs)
+    desk = _open_desk(locs, settings.server, profile)
+    try:
+        report = desk.sync() if quiet else sync_with_progress(desk, console=err_console)
+    finally:
+        desk.close()
+    if not quiet:
+        counts = ", ".join(f"{n} {e}" for e, n in sorted(report.by_entity.items())) or "nothing new"
+        out.print(
+            f"Synced {report.rows} changes in {report.pages} pages "
+            f"({report.wire_bytes / 1024:.1f} KiB on the wire): {counts}.",
+            markup=False,
+        )
+
+
+@app.command()
+def demo(
+    cases: Annotated[int, typer.Option(min=1, max=200_000, help="Cases to seed on first run.")] = 2000,
+    reset: Annotated[bool, typer.Option(help="Throw the demo data away and seed anew.")] = False,
+    headless: Annotated[
+        bool, typer.Option(help="Start, seed and sync, print what the desk holds, and stop (no TUI).")
+    ] = False,
+) -> None:
+    """Try the desk: a local case server with demo data, signed in as the demo agent."""
+    from csm_tui.demo import run_demo
+
+    run_demo(locations().ensure(), cases=cases, reset=reset, headless=headless, console=err_console)
+
+
+@app.command()
+def seed(
+    db: Annotated[str, typer.Option(help="Server database URL.")] = DEFAULT_DB,
+    cases: Annotated[int, typer.Option(min=0, max=1_000_000, help="Cases to create.")] = 2000,
+    touch: Annotated[
+        int, typer.Option(min=0, help="Instead of seeding: simulate activity on this many cases.")
+    ] = 0,
+    seed_value: Annotated[int, typer.Option("--seed", help="Random seed.")] = 42,
+) -> None:
+    """Fill a case server database with realistic demo data (or simulate activity)."""
+    from csm_tui.server.db import init_db, make_engine
+    from csm_tui.server.seed import seed_database, touch_cases
+
+    engine = make_engine(db)
+    try:
+        init_db(engine)
+        if touch:
+            touched = touch_cases(engine, touch, seed=seed_value)
+            out.print(f"Changed {len(touched)} cases.")
+        else:
+            counts = seed_database(engine, cases, seed=seed_value)
+            out.print("Seeded " + ", ".join(f"{n} {e}" for e, n in counts.items()) + ".")
+    finally:
+        engine.dispose()
+
+
+@server_app.callback(invoke_without_command=True)
+def server(
+    ctx: typer.Context,
+    db: Annotated[str, typer.Option(help="Database URL (sqlite:///file or postgresql://...).")] = DEFAULT_DB,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8765,
+) -> None:
+    """Run the case server."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from csm_tui.server.run import serve
+
+    serve(db, host=host, port=port)
+
+
+@server_app.command("add-agent")
+def add_agent_cmd(
+    handle: Annotated[str, typer.Option(help="Login handle, e.g. anna.schmidt")],
+    name: Annotated[str, typer.Option(help="Display name")],
+    role: Annotated[str, typer.Option(help="agent, lead or admin")] = "agent",
+    team: Annotated[str, typer.Option(help="Team name")] = "",
+    db: Annotated[str, typer.Option(help="Database URL.")] = DEFAULT_DB,
+) -> None:
+    """Create an agent on the server."""
+    from csm_tui.domain.enums import AgentRole
+    from csm_tui.server.auth import add_agent
+    from csm_tui.server.db import init_db, make_engine
+
+    if role not in {r.value for r in AgentRole}:
+        raise CsmError(f"Unknown role '{role}'; use agent, lead or admin.")
+    engine = make_engine(db)
+    try:
+        init_db(engine)
+        agent = add_agent(engine, handle, name, role=role, team=team)
+    except ValueError as err:
+        raise CsmError(str(err)) from None
+    finally:
+        engine.dispose()
+    out.print(f"Added {agent.handle} ({agent.role}).", markup=False)
+
+
+@server_app.command("issue-token")
+def issue_token_cmd(
+    handle: Annotated[str, typer.Option(help="The agent's handle")],
+    label: Annotated[str, typer.Option(help="Where the token will be used")] = "",
+    db: Annotated[str, typer.Option(help="Database URL.")] = DEFAULT_DB,
+) -> None:
+    """Make a new token for an agent and print it once (only its hash is stored)."""
+    from csm_tui.server.auth import issue_token
+    from csm_tui.server.db import init_db, make_engine
+
+    engine = make_engine(db)
+    try:
+        init_db(engine)
+        token = issue_token(engine, handle, label=label)
+    except (LookupError, ValueError) as err:
+        raise CsmError(str(err).strip("'\"")) from None
+    finally:
+        engine.dispose()
+    # The token alone on stdout, so that scripts can capture it.
+    print(token)
+
+
+@config_app.command("path")
+def config_path() -> None:
+    """Print where the config file, local store and log live."""
+    locs = locations()
+    out.print(f"config: {locs.config_file}\ndata:   {locs.data_dir}\ncache:  {locs.cache_dir}", markup=False)
+
+
+@config_app.command("show")
+def config_show() -> None:
+    """Print the settings in force (file + CSM_* overrides)."""
+    from csm_tui.config import load_settings
+
+    settings = load_settings(locations())
+    for key, value in settings.model_dump().items():
+        out.print(f"{key} = {value!r}", markup=False)
+
+
+def main() -> None:
+    """Console-script entry point: run the app and turn failures into one sentence."""
+    try:
+        app()
+    except CsmError as err:
+        err_console.print("csm: " + str(err), markup=False, soft_wrap=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as err:  # a bug: the user gets one line, the log gets the traceback
+        log = _log_unexpected(err)
+        err_console.print(
+            f"csm: something went wrong ({type(err).__name__}); details are in {log}.",
+            markup=False,
+            soft_wrap=True,
+        )
+        sys.exit(2)
+
+
+def _log_unexpected(err: BaseException) -> Path:
+    locs = locations().ensure()
+    logging.basicConfig(filename=locs.log_file, level=logging.ERROR)
+    logging.getLogger("csm").error(
+        "unexpected error\n%s", "".join(traceback.format_exception(err))
+    )
+    return locs.log_file

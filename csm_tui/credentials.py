@@ -1,0 +1,51 @@
+"""The one place that reads and writes the server token.
+
+The token lives in the system keyring (service ``csm-tui``, user = server URL) or in the
+``CSM_TOKEN`` environment variable the user sets; never in the config file or a log.
+"""
+
+from __future__ import annotations
+
+import os
+
+import keyring
+import keyring.errors
+
+from csm_tui.errors import CsmError
+
+SERVICE = "csm-tui"
+_NO_BACKEND = (
+    "No system keyring is available to hold the token; install one (for example "
+    "`pip install keyrings.alt`) or set CSM_TOKEN in your environment."
+)
+
+
+def get_token(server: str) -> str | None:
+    env = os.environ.get("CSM_TOKEN")
+    if env:
+        return env
+    try:
+        return keyring.get_password(SERVICE, server)
+    except keyring.errors.NoKeyringError:
+        raise CsmError(_NO_BACKEND) from None
+    except keyring.errors.KeyringError as err:
+        raise CsmError(f"The keyring could not be read ({type(err).__name__}); {_NO_BACKEND}") from None
+
+
+def set_token(server: str, token: str) -> None:
+    try:
+        keyring.set_password(SERVICE, server, token)
+    except keyring.errors.NoKeyringError:
+        raise CsmError(_NO_BACKEND) from None
+    except keyring.errors.KeyringError as err:
+        raise CsmError(f"The keyring refused the token ({type(err).__name__}); {_NO_BACKEND}") from None
+
+
+def delete_token(server: str) -> bool:
+    try:
+        keyring.delete_password(SERVICE, server)
+    except keyring.errors.PasswordDeleteError:
+        return False
+    except keyring.errors.NoKeyringError:
+        raise CsmError(_NO_BACKEND) from None
+    return True

@@ -1,0 +1,181 @@
+"""The replicated entities: accounts, contacts, agents, queues, cases and their messages.
+
+These SQLModel tables exist with the same columns on the case server and in each desk's local
+store; sync moves their fields as JSON. Times are naive UTC datetimes everywhere (SQLite keeps
+no zone), and every row carries a ``version`` that rises by one on each change.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, Column, DateTime, Index, String
+from sqlmodel import Field, SQLModel
+
+from csm_tui.domain.enums import (
+    AgentRole,
+    CaseStatus,
+    Channel,
+    MessageKind,
+    Priority,
+    SupportTier,
+)
+
+
+def utcnow() -> datetime:
+    """Now, as the naive UTC datetime every table stores."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+class Account(SQLModel, table=True):
+    __tablename__ = "account"
+    entity: ClassVar[str] = "account"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    name: str
+    country: str = Field(default="DE", max_length=2)
+    tier: SupportTier = Field(default=SupportTier.STANDARD, sa_type=String(16))
+    version: int = 1
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime())
+
+
+class Contact(SQLModel, table=True):
+    __tablename__ = "contact"
+    entity: ClassVar[str] = "contact"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    account_id: str | None = Field(default=None, index=True, max_length=36)
+    customer_number: str = Field(index=True, max_length=32)
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    phone: str = ""
+    language: str = Field(default="en", max_length=8)
+    version: int = 1
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime())
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or self.email or self.customer_number
+
+
+class Agent(SQLModel, table=True):
+    __tablename__ = "agent"
+    entity: ClassVar[str] = "agent"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    handle: str = Field(index=True, unique=True, max_length=64)
+    name: str
+    email: str = ""
+    role: AgentRole = Field(default=AgentRole.AGENT, sa_type=String(16))
+    team: str = ""
+    capacity: int = 20
+    version: int = 1
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime())
+
+
+class Queue(SQLModel, table=True):
+    __tablename__ = "queue"
+    entity: ClassVar[str] = "queue"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    slug: str = Field(index=True, unique=True, max_length=64)
+    name: str
+    country: str = Field(default="", max_length=2)
+    topic: str = ""
+    version: int = 1
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime())
+
+
+class Case(SQLModel, table=True):
+    __tablename__ = "case"
+    __table_args__ = (
+        Index("ix_case_updated", "updated_at", "id"),
+        Index("ix_case_status_updated", "status", "updated_at"),
+    )
+    entity: ClassVar[str] = "case"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    number: str = Field(index=True, unique=True, max_length=32)
+    subject: str
+    status: CaseStatus = Field(default=CaseStatus.NEW, sa_type=String(16))
+    priority: Priority = Field(default=Priority.NORMAL, sa_type=String(16))
+    channel: Channel = Field(default=Channel.EMAIL, sa_type=String(16))
+    queue_id: str | None = Field(default=None, index=True, max_length=36)
+    assignee_id: str | None = Field(default=None, index=True, max_length=36)
+    contact_id: str | None = Field(default=None, index=True, max_length=36)
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime())
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime())
+    version: int = 1
+
+
+class Message(SQLModel, table=True):
+    __tablename__ = "message"
+    __table_args__ = (Index("ix_message_case_created", "case_id", "created_at"),)
+    entity: ClassVar[str] = "message"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    case_id: str = Field(max_length=36)
+    kind: MessageKind = Field(sa_type=String(16))
+    author_agent_id: str | None = Field(default=None, max_length=36)
+    author_contact_id: str | None = Field(default=None, max_length=36)
+    author_name: str = ""
+    body: str = ""
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime())
+    version: int = 1
+
+
+#: Every replicated table, in the order a snapshot sends them (parents before children).
+REPLICATED: tuple[type[SQLModel], ...] = (Account, Contact, Agent, Queue, Case, Message)
+ENTITY_MODELS: dict[str, type[SQLModel]] = {m.entity: m for m in REPLICATED}  # type: ignore[attr-defined]
+
+
+def replicated_tables() -> list[Any]:
+    return [m.__table__ for m in REPLICATED]  # type: ignore[attr-defined]
+
+
+def to_wire(row: SQLModel) -> dict[str, Any]:
+    """All of a row's fields as JSON-ready values (datetimes as ISO 8601, enums as values)."""
+    out: dict[str, Any] = {}
+    for col in row.__table__.columns:  # type: ignore[attr-defined]
+        out[col.key] = _wire_value(getattr(row, col.key))
+    return out
+
+
+def _wire_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, list):
+        return list(value)
+    return value.value if hasattr(value, "value") else value
+
+
+def from_wire(model: type[SQLModel], fields: dict[str, Any]) -> dict[str, Any]:
+    """Turn wire values back into column values; unknown names are dropped, not trusted."""
+    columns = model.__table__.columns  # type: ignore[attr-defined]
+    out: dict[str, Any] = {}
+    for name, value in fields.items():
+        col = columns.get(name)
+        if col is None:
+            continue
+        if value is not None and isinstance(col.type, DateTime):
+            value = _parse_time(value)
+        out[name] = value
+    return out
+
+
+def _parse_time(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        parsed = value
+    else:
+        parsed = datetime.fromisoformat(str(value))
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed

@@ -1,0 +1,57 @@
+"""Opening the local store: one SQLite file, WAL, ``synchronous=FULL``, tables created.
+
+A file that is not a database, or one another process holds locked, becomes a
+:class:`~csm_tui.errors.CsmError` with the way out, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlmodel import SQLModel
+
+from csm_tui.errors import CsmError
+from csm_tui.store.tables import store_tables
+
+#: How long a writer waits for another connection's lock before giving up (ms).
+BUSY_TIMEOUT_MS = 5000
+
+
+def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA journal_mode=WAL")
+    # An edit and its outbox row must survive a power cut once committed.
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA foreign_keys=OFF")
+    cur.close()
+
+
+def make_store_engine(path: Path) -> Engine:
+    """Create (if needed) and open the store at ``path``; raise CsmError if it is unusable."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
+    event.listen(engine, "connect", _on_connect)
+    try:
+        SQLModel.metadata.create_all(engine, tables=store_tables())
+    except (DatabaseError, OperationalError) as err:
+        engine.dispose()
+        raise store_error(path, err) from None
+    return engine
+
+
+def store_error(path: Path, err: Exception) -> CsmError:
+    text = str(getattr(err, "orig", err)).lower()
+    if "locked" in text or "busy" in text:
+        return CsmError(
+            f"The local store {path} is locked by another csm process; close it and try again."
+        )
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return CsmError(
+            f"The local store {path} is damaged; move it aside and run `csm sync` to rebuild it."
+        )
+    return CsmError(f"The local store {path} cannot be used ({text}); check the disk and retry.")
