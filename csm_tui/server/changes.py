@@ -1,0 +1,262 @@
+"""The change log: appending changes, and paging them out to desks (``GET /api/v1/changes``).
+
+Owns the cursor format, which is opaque to the desk:
+
+- ``s.<high>.<entity_index>.<last_id>``: inside a full snapshot taken when the log stood at
+  ``high``; the next page starts after ``last_id`` in ``REPLICATED[entity_index]``.
+- ``d.<seq>``: deltas; the next page starts after change-log sequence ``seq``.
+
+A snapshot reads the live tables, so rows changed while it is paged may arrive in their newer
+state; the deltas that follow from ``high`` repeat those changes, and applying an upsert twice
+is harmless. That is why ``high`` is taken before the first snapshot row is read.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import func, text
+from sqlmodel import Session, SQLModel, select
+
+from csm_tui.domain.models import REPLICATED, to_wire
+from csm_tui.server.tables import ChangeLog
+from csm_tui.sync.wire import ChangeRow, ChangesPage
+
+BAD_CURSOR_DETAIL = "The sync cursor is malformed; run a full sync."
+CURSOR_GONE_DETAIL = "The server no longer knows this sync cursor; the desk will resync."
+
+
+class BadCursor(ValueError):
+    """The cursor is not one this server ever hands out."""
+
+    def __init__(self) -> None:
+        super().__init__(BAD_CURSOR_DETAIL)
+
+
+class CursorGone(ValueError):
+    """The cursor points past what this database holds (reset, restored or compacted)."""
+
+    def __init__(self) -> None:
+        super().__init__(CURSOR_GONE_DETAIL)
+
+
+def record(
+    session: Session,
+    row: SQLModel,
+    op: str = "upsert",
+    fields: dict[str, Any] | None = None,
+    *,
+    actor_agent_id: str | None = None,
+) -> ChangeLog:
+    """Append one change of ``row`` to the log, in the caller's transaction.
+
+    ``fields`` are wire values of the changed fields; when omitted an upsert carries all of
+    the row's fields (a new row) and a delete carries none (a tombstone).
+    """
+    if op not in ("upsert", "delete"):
+        raise ValueError(f"Unknown change-log op {op!r}; use 'upsert' or 'delete'.")
+    if fields is None:
+        fields = to_wire(row) if op == "upsert" else {}
+    lock_log(session)
+    entry = ChangeLog(
+        entity=row.entity,  # type: ignore[attr-defined]
+        entity_id=row.id,  # type: ignore[attr-defined]
+        op=op,
+        fields=fields,
+        actor_agent_id=actor_agent_id,
+    )
+    session.add(entry)
+    return entry
+
+
+# Any constant works; it only has to be the same for every writer of this database.
+_LOG_LOCK_KEY = 0x63736D6C6F67  # "csmlog"
+
+
+def lock_log(session: Session) -> None:
+    """Serialise change-log writers until the caller's transaction ends (PostgreSQL only).
+
+    A delta cursor says "everything up to seq N was served". On PostgreSQL two transactions
+    can take seq 7 and 8 and commit 8 first; a pull in between would serve 8 and skip 7 for
+    ever. Holding one transaction-level advisory lock from before the first sequence number
+    is taken until commit makes sequence order and commit order the same. SQLite needs
+    nothing: it has one writer at a time, so numbers commit in order already.
+    """
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        return
+    with session.no_autoflush:
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOG_LOCK_KEY})
+
+
+def max_seq(session: Session) -> int:
+    return int(session.exec(select(func.max(ChangeLog.seq))).one() or 0)
+
+
+def read_page(session: Session, cursor: str | None, limit: int, max_bytes: int) -> ChangesPage:
+    """One page of changes after ``cursor`` (no cursor: start a full snapshot).
+
+    Raises :class:`BadCursor` for a cursor this server never made and :class:`CursorGone`
+    for one beyond the current end of the log.
+    """
+    limit = max(1, limit)
+    max_bytes = max(1, max_bytes)
+    if not cursor:
+        return _snapshot_page(session, max_seq(session), 0, "", limit, max_bytes)
+    kind, _, rest = cursor.partition(".")
+    if kind == "d":
+        after = _parse_int(rest)
+        if after > max_seq(session):
+            raise CursorGone()
+        return _delta_page(session, after, limit, max_bytes)
+    if kind == "s":
+        parts = rest.split(".", 2)
+        if len(parts) != 3:
+            raise BadCursor()
+        high, index, last_id = _parse_int(parts[0]), _parse_int(parts[1]), parts[2]
+        if index >= len(REPLICATED):
+            raise BadCursor()
+        if high > max_seq(session):
+            raise CursorGone()
+        return _snapshot_page(session, high, index, last_id, limit, max_bytes)
+    raise BadCursor()
+
+
+def _parse_int(text: str) -> int:
+    # Only plain decimal digits: int() alone would also take "+1", " 1" or "1_0".
+    if not text.isascii() or not text.isdigit() or len(text) > 19:
+        raise BadCursor()
+    return int(text)
+
+
+class _Budget:
+    """Counts rows and JSON bytes of a page; the first row always fits."""
+
+    def __init__(self, limit: int, max_bytes: int) -> None:
+        self.limit = limit
+        self.max_bytes = max_bytes
+        self.rows: list[ChangeRow] = []
+        self.size = 2  # the enclosing "[]"
+
+    @property
+    def full(self) -> bool:
+        # An empty page is never full: the first row always goes in, or paging would stall.
+        if not self.rows:
+            return False
+        return len(self.rows) >= self.limit or self.size >= self.max_bytes
+
+    def take(self, row: ChangeRow) -> bool:
+        """Add ``row`` unless it would push the page over its byte budget."""
+        cost = _json_size(row) + (1 if self.rows else 0)
+        if self.rows and self.size + cost > self.max_bytes:
+            self.size = self.max_bytes  # nothing more goes in after a refusal
+            return False
+        self.rows.append(row)
+        self.size += cost
+        return True
+
+
+def _json_size(row: ChangeRow) -> int:
+    data = {"seq": row.seq, "entity": row.entity, "id": row.id, "op": row.op, "fields": row.fields}
+    return len(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
+def _delta_page(session: Session, after: int, limit: int, max_bytes: int) -> ChangesPage:
+    budget = _Budget(limit, max_bytes)
+    # One extra row tells whether another page is ready without a second query.
+    entries = session.exec(
+        select(ChangeLog).where(ChangeLog.seq > after).order_by(ChangeLog.seq).limit(limit + 1)
+    ).all()
+    last = after
+    more = False
+    for entry in entries:
+        if budget.full or not budget.take(_entry_row(entry)):
+            more = True
+            break
+        last = int(entry.seq or 0)
+    remaining = _log_count_after(session, last) if more else 0
+    return ChangesPage(
+        rows=budget.rows, cursor=f"d.{last}", more=more, snapshot=False, remaining=remaining
+    )
+
+
+def _log_count_after(session: Session, seq: int) -> int:
+    return int(session.exec(select(func.count()).where(ChangeLog.seq > seq)).one())
+
+
+def _entry_row(entry: ChangeLog) -> ChangeRow:
+    return ChangeRow(
+        seq=int(entry.seq or 0),
+        entity=entry.entity,  # type: ignore[arg-type]
+        id=entry.entity_id,
+        op=entry.op,  # type: ignore[arg-type]
+        fields=dict(entry.fields or {}),
+    )
+
+
+def _snapshot_page(
+    session: Session, high: int, index: int, last_id: str, limit: int, max_bytes: int
+) -> ChangesPage:
+    budget = _Budget(limit, max_bytes)
+    while index < len(REPLICATED):
+        model = REPLICATED[index]
+        # One row beyond what fits tells whether this entity has more, without a count.
+        rows = _rows_after(session, model, last_id, budget.limit - len(budget.rows) + 1)
+        for row in rows:
+            if budget.full or not budget.take(_snapshot_row(row)):
+                return _snapshot_cursor_page(session, budget, high, index, last_id)
+            last_id = row.id  # type: ignore[attr-defined]
+        index, last_id = index + 1, ""
+        if budget.full:
+            if _any_rows_from(session, index):
+                return _snapshot_cursor_page(session, budget, high, index, last_id)
+            break
+    after = _log_count_after(session, high)
+    return ChangesPage(
+        rows=budget.rows, cursor=f"d.{high}", more=after > 0, snapshot=True, remaining=after
+    )
+
+
+def _snapshot_cursor_page(
+    session: Session, budget: _Budget, high: int, index: int, last_id: str
+) -> ChangesPage:
+    # What is left of the snapshot, plus the deltas that follow it.
+    remaining = _log_count_after(session, high)
+    for offset, model in enumerate(REPLICATED[index:]):
+        query = select(func.count()).select_from(model)
+        if offset == 0 and last_id:
+            query = query.where(model.id > last_id)  # type: ignore[attr-defined]
+        remaining += int(session.exec(query).one())
+    return ChangesPage(
+        rows=budget.rows,
+        cursor=f"s.{high}.{index}.{last_id}",
+        more=True,
+        snapshot=True,
+        remaining=remaining,
+    )
+
+
+def _rows_after(session: Session, model: type[SQLModel], last_id: str, n: int) -> list[Any]:
+    id_col = model.id  # type: ignore[attr-defined]
+    query = select(model).order_by(id_col).limit(n)
+    if last_id:
+        query = query.where(id_col > last_id)
+    return list(session.exec(query).all())
+
+
+def _any_rows_from(session: Session, index: int) -> bool:
+    for model in REPLICATED[index:]:
+        if session.exec(select(model.id).limit(1)).first() is not None:  # type: ignore[attr-defined]
+            return True
+    return False
+
+
+def _snapshot_row(row: SQLModel) -> ChangeRow:
+    return ChangeRow(
+        seq=0,
+        entity=row.entity,  # type: ignore[attr-defined]
+        id=row.id,  # type: ignore[attr-defined]
+        op="upsert",
+        fields=to_wire(row),
+    )

@@ -1,0 +1,179 @@
+"""Demo data: deterministic, varied enough to exercise the desk, and written with its change
+log so that desks already synced pull it."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
+
+from csm_tui.domain.enums import AgentRole, CaseStatus, Channel, MessageKind, SupportTier
+from csm_tui.domain.models import Agent, Case, Message, to_wire
+from csm_tui.domain.status import status_after_customer_reply
+from csm_tui.server import seed as seed_module
+from csm_tui.server.auth import add_agent
+from csm_tui.server.changes import max_seq
+from csm_tui.server.db import init_db, make_engine
+from csm_tui.server.seed import SeedError, generate, seed_database, touch_cases
+from csm_tui.server.tables import ChangeLog
+
+NOW = datetime(2025, 3, 14, 12, 0, 0)
+
+
+@pytest.fixture(scope="module")
+def data() -> seed_module.SeedData:
+    return generate(400, seed=42, now=NOW)
+
+
+@pytest.fixture
+def engine(tmp_path) -> Iterator[Engine]:
+    eng = make_engine(f"sqlite:///{tmp_path / 'seed.db'}")
+    init_db(eng)
+    yield eng
+    eng.dispose()
+
+
+def _dump(data: seed_module.SeedData) -> dict[str, list[dict]]:
+    return {k: [to_wire(r) for r in rows] for k, rows in data.by_entity().items()}
+
+
+def test_generate_is_deterministic():
+    assert _dump(generate(50, seed=9, now=NOW)) == _dump(generate(50, seed=9, now=NOW))
+    assert _dump(generate(50, seed=9, now=NOW)) != _dump(generate(50, seed=10, now=NOW))
+
+
+def test_customers_speak_both_languages(data):
+    languages = Counter(c.language for c in data.contacts)
+    assert set(languages) == {"de", "en"}
+    assert min(languages.values()) > len(data.contacts) * 0.3
+    assert all(re.fullmatch(r"K-\d{7}", c.customer_number) for c in data.contacts)
+    assert len({c.customer_number for c in data.contacts}) == len(data.contacts)
+    assert all("@" in c.email and c.phone.startswith("+") for c in data.contacts)
+    assert all(c.account_id for c in data.contacts)
+
+
+def test_accounts_are_mostly_standard_tier(data):
+    tiers = Counter(a.tier for a in data.accounts)
+    assert set(tiers) == set(SupportTier)
+    assert tiers[SupportTier.STANDARD] > len(data.accounts) / 2
+
+
+def test_agents_queues_and_teams(data):
+    assert len(data.agents) >= 20
+    assert len(data.queues) >= 8
+    assert len({q.slug for q in data.queues}) == len(data.queues)
+    demo = next(a for a in data.agents if a.handle == "demo")
+    assert (demo.name, demo.role, demo.team) == ("Demo Agent", AgentRole.AGENT, "Frontline")
+    teams = {a.team for a in data.agents if a.role != AgentRole.ADMIN}
+    assert len(teams) >= 4
+    for team in teams:
+        assert any(a.role == AgentRole.LEAD for a in data.agents if a.team == team), team
+    assert sum(a.role == AgentRole.ADMIN for a in data.agents) == 1
+    assert all(re.fullmatch(r"[a-z]+(\.[a-z]+)?", a.handle) for a in data.agents)
+
+
+def test_cases_cover_channels_statuses_and_queues(data):
+    assert {c.channel for c in data.cases} == set(Channel)
+    assert {c.status for c in data.cases} == set(CaseStatus)
+    statuses = Counter(c.status for c in data.cases)
+    busy = statuses[CaseStatus.OPEN] + statuses[CaseStatus.NEW] + statuses[CaseStatus.PENDING]
+    assert busy > len(data.cases) / 2
+    priorities = Counter(c.priority for c in data.cases)
+    assert priorities.most_common(1)[0][0] == "normal"
+    assert len({c.queue_id for c in data.cases}) >= 8
+    assert [c.number for c in data.cases] == [f"CS-{10001 + i}" for i in range(len(data.cases))]
+    assert any(c.tags for c in data.cases)
+    worked = [c for c in data.cases if c.status != CaseStatus.NEW]
+    assert sum(c.assignee_id is not None for c in worked) > len(worked) * 0.8
+    # Subjects follow the customer's language.
+    language = {c.id: c.language for c in data.contacts}
+    german = {c.subject for c in data.cases if language[c.contact_id] == "de"}
+    english = {c.subject for c in data.cases if language[c.contact_id] == "en"}
+    assert any("Rechnung" in s or "Karte" in s or "Bestellung" in s for s in german)
+    assert any("invoice" in s.lower() or "card" in s.lower() or "order" in s for s in english)
+
+
+def test_subject_pools_are_large(data):
+    subjects = [s for topic in seed_module._TOPICS.values() for s in topic.subjects]
+    assert len(subjects) >= 60
+
+
+def test_timelines(data):
+    by_case: dict[str, list[Message]] = {}
+    for message in data.messages:
+        by_case.setdefault(message.case_id, []).append(message)
+    agents = {a.id for a in data.agents}
+    assert set(by_case) == {c.id for c in data.cases}
+    kinds = Counter(m.kind for m in data.messages)
+    assert set(kinds) == set(MessageKind)
+    for case in data.cases:
+        timeline = by_case[case.id]
+        assert 2 <= len(timeline) <= 8, case.number
+        first = timeline[0]
+        assert first.kind == MessageKind.CUSTOMER
+        assert first.author_contact_id == case.contact_id and first.author_name
+        assert first.created_at == case.created_at
+        times = [m.created_at for m in timeline]
+        assert times == sorted(times)
+        assert NOW - timedelta(days=30) < case.created_at < case.updated_at <= NOW
+        assert times[-1] <= NOW
+        for message in timeline:
+            assert message.body.strip()
+            if message.kind in (MessageKind.PUBLIC, MessageKind.INTERNAL):
+                assert message.author_agent_id in agents
+    events = {m.body for m in data.messages if m.kind == MessageKind.EVENT}
+    assert "Status changed from new to open" in events
+    assert any(e.startswith("Assigned to ") for e in events)
+
+
+def test_seed_database_writes_rows_and_change_log(engine: Engine):
+    counts = seed_database(engine, 40, seed=1, now=NOW)
+    assert counts["case"] == 40 and counts["message"] >= 80
+    with Session(engine) as session:
+        assert session.exec(select(func.count()).select_from(Case)).one() == 40
+        log = Counter(e.entity for e in session.exec(select(ChangeLog)).all())
+        case = session.exec(select(Case)).first()
+        assert case is not None and isinstance(case.tags, list)
+    assert dict(log) == counts
+    with pytest.raises(SeedError):
+        seed_database(engine, 5, now=NOW)
+
+
+def test_seed_reuses_agents_that_already_exist(engine: Engine):
+    demo = add_agent(engine, "demo", "Demo Agent", team="Frontline")
+    seed_database(engine, 80, now=NOW)
+    with Session(engine) as session:
+        demos = session.exec(select(Agent).where(Agent.handle == "demo")).all()
+        assigned = session.exec(select(Case).where(Case.assignee_id == demo.id)).all()
+    assert [a.id for a in demos] == [demo.id]
+    assert assigned, "cases of the demo agent point at the existing agent"
+
+
+def test_touch_cases_logs_one_case_and_one_message_each(engine: Engine):
+    seed_database(engine, 60, now=NOW)
+    with Session(engine) as session:
+        before = max_seq(session)
+        old = {c.id: (c.status, c.priority, c.version) for c in session.exec(select(Case))}
+    touched = touch_cases(engine, 10)
+    assert len(touched) == len(set(touched)) == 10
+    with Session(engine) as session:
+        entries = session.exec(select(ChangeLog).where(ChangeLog.seq > before)).all()
+        cases = {c.id: c for c in session.exec(select(Case).where(Case.id.in_(touched)))}
+        replies = session.exec(
+            select(Message).where(Message.case_id.in_(touched), Message.created_at > NOW)
+        ).all()
+    assert Counter(e.entity for e in entries) == {"case": 10, "message": 10}
+    assert sorted(e.entity_id for e in entries if e.entity == "case") == sorted(touched)
+    assert len(replies) == 10 and all(m.kind == MessageKind.CUSTOMER for m in replies)
+    for case_id in touched:
+        status, priority, version = old[case_id]
+        case = cases[case_id]
+        assert status != CaseStatus.CLOSED
+        assert case.status == status_after_customer_reply(CaseStatus(status))
+        assert case.status != status or case.priority != priority or priority == "urgent"
+        assert case.version == version + 1
