@@ -6,6 +6,7 @@ it; we read what it paints until the marker text shows, then end it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pty
 import select
@@ -44,16 +45,16 @@ def time_to_marker(
             try:
                 chunk = os.read(fd, 65536)
             except OSError:
-                raise RuntimeError(f"program ended before painting {marker!r}: {seen[-500:]!r}") from None
+                raise RuntimeError(
+                    f"program ended before painting {marker!r}: {seen[-500:]!r}"
+                ) from None
             if not chunk:
                 raise RuntimeError(f"program ended before painting {marker!r}")
             seen += chunk
             if marker in seen:
                 return time.perf_counter() - start
     finally:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         os.waitpid(pid, 0)
         os.close(fd)

@@ -18,11 +18,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _pty import time_to_marker  # noqa: E402
-from _store import build_store  # noqa: E402
+from _pty import time_to_marker
+from _store import build_store
 
-from csm_tui.store.engine import make_store_engine  # noqa: E402
-from csm_tui.store.queries import case_window  # noqa: E402
+from csm_tui.store.engine import make_store_engine
+from csm_tui.store.queries import case_window
 
 CSM_CHILD = """
 import sys
@@ -74,8 +74,10 @@ def main() -> None:
             csm = median_time([py, "-c", CSM_CHILD, str(store)], marker, args.runs)
             ratio = csm / bare
             verdict = "ok" if ratio <= 1.5 else "OVER TARGET"
-            print(f"  csm desk, {n:>7,} cases: {csm * 1000:7.0f} ms   ratio {ratio:4.2f}"
-                  f"  (target <= 1.50: {verdict})")  # fmt: skip
+            print(
+                f"  csm desk, {n:>7,} cases: {csm * 1000:7.0f} ms   ratio {ratio:4.2f}"
+                f"  (target <= 1.50: {verdict})"
+            )
 
 
 if __name__ == "__main__":

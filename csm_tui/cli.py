@@ -39,7 +39,9 @@ app.add_typer(server_app, name="server")
 app.add_typer(config_app, name="config")
 
 DEFAULT_DB = "sqlite:///csm-server.sqlite3"
-ProfileOpt = Annotated[str, typer.Option("--profile", help="Settings profile (one local store each).")]
+ProfileOpt = Annotated[
+    str, typer.Option("--profile", help="Settings profile (one local store each).")
+]
 
 
 def _version(value: bool) -> None:
@@ -89,10 +91,14 @@ def _open_desk(locs: Locations, server: str | None, profile: str):  # type: igno
 
 @app.command()
 def login(
-    server: Annotated[str | None, typer.Option(help="Case server URL, e.g. https://cases.example.com")] = None,
+    server: Annotated[
+        str | None, typer.Option(help="Case server URL, e.g. https://cases.example.com")
+    ] = None,
     token: Annotated[
         str | None,
-        typer.Option(help="An agent token (from `csm server issue-token`); asked for if not given."),
+        typer.Option(
+            help="An agent token (from `csm server issue-token`); asked for if not given."
+        ),
     ] = None,
 ) -> None:
     """Sign in: check the token with the server and keep it in the system keyring."""
@@ -127,7 +133,9 @@ def logout(profile: ProfileOpt = "default") -> None:
         raise CsmError("No case server is set up, so there is nothing to sign out of.")
     removed = delete_token(settings.server)
     out.print(
-        f"Signed out of {settings.server}." if removed else f"No token was stored for {settings.server}.",
+        f"Signed out of {settings.server}."
+        if removed
+        else f"No token was stored for {settings.server}.",
         markup=False,
     )
 
@@ -158,10 +166,13 @@ def sync(
 
 @app.command()
 def demo(
-    cases: Annotated[int, typer.Option(min=1, max=200_000, help="Cases to seed on first run.")] = 2000,
+    cases: Annotated[
+        int, typer.Option(min=1, max=200_000, help="Cases to seed on first run.")
+    ] = 2000,
     reset: Annotated[bool, typer.Option(help="Throw the demo data away and seed anew.")] = False,
     headless: Annotated[
-        bool, typer.Option(help="Start, seed and sync, print what the desk holds, and stop (no TUI).")
+        bool,
+        typer.Option(help="Start, seed and sync, print what the desk holds, and stop (no TUI)."),
     ] = False,
 ) -> None:
     """Try the desk: a local case server with demo data, signed in as the demo agent."""
@@ -199,7 +210,9 @@ def seed(
 @server_app.callback(invoke_without_command=True)
 def server(
     ctx: typer.Context,
-    db: Annotated[str, typer.Option(help="Database URL (sqlite:///file or postgresql://...).")] = DEFAULT_DB,
+    db: Annotated[
+        str, typer.Option(help="Database URL (sqlite:///file or postgresql://...).")
+    ] = DEFAULT_DB,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8765,
 ) -> None:
@@ -263,7 +276,10 @@ def issue_token_cmd(
 def config_path() -> None:
     """Print where the config file, local store and log live."""
     locs = locations()
-    out.print(f"config: {locs.config_file}\ndata:   {locs.data_dir}\ncache:  {locs.cache_dir}", markup=False)
+    out.print(
+        f"config: {locs.config_file}\ndata:   {locs.data_dir}\ncache:  {locs.cache_dir}",
+        markup=False,
+    )
 
 
 @config_app.command("show")
@@ -298,7 +314,5 @@ def main() -> None:
 def _log_unexpected(err: BaseException) -> Path:
     locs = locations().ensure()
     logging.basicConfig(filename=locs.log_file, level=logging.ERROR)
-    logging.getLogger("csm").error(
-        "unexpected error\n%s", "".join(traceback.format_exception(err))
-    )
+    logging.getLogger("csm").error("unexpected error\n%s", "".join(traceback.format_exception(err)))
     return locs.log_file

@@ -66,7 +66,9 @@ def read_config_file(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise CsmError(f"The config file {path} is not valid TOML ({err}); fix or delete it.") from None
+        raise CsmError(
+            f"The config file {path} is not valid TOML ({err}); fix or delete it."
+        ) from None
 
 
 def save_setting(locs: Locations, key: str, value: Any) -> None:

@@ -29,7 +29,9 @@ def get_token(server: str) -> str | None:
     except keyring.errors.NoKeyringError:
         raise CsmError(_NO_BACKEND) from None
     except keyring.errors.KeyringError as err:
-        raise CsmError(f"The keyring could not be read ({type(err).__name__}); {_NO_BACKEND}") from None
+        raise CsmError(
+            f"The keyring could not be read ({type(err).__name__}); {_NO_BACKEND}"
+        ) from None
 
 
 def set_token(server: str, token: str) -> None:
@@ -38,7 +40,9 @@ def set_token(server: str, token: str) -> None:
     except keyring.errors.NoKeyringError:
         raise CsmError(_NO_BACKEND) from None
     except keyring.errors.KeyringError as err:
-        raise CsmError(f"The keyring refused the token ({type(err).__name__}); {_NO_BACKEND}") from None
+        raise CsmError(
+            f"The keyring refused the token ({type(err).__name__}); {_NO_BACKEND}"
+        ) from None
 
 
 def delete_token(server: str) -> bool:

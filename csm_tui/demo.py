@@ -15,9 +15,7 @@ from csm_tui.sync_progress import sync_with_progress
 DEMO_HANDLE = "demo"
 
 
-def run_demo(
-    locs: Locations, *, cases: int, reset: bool, headless: bool, console: Console
-) -> None:
+def run_demo(locs: Locations, *, cases: int, reset: bool, headless: bool, console: Console) -> None:
     from csm_tui.config import load_settings
     from csm_tui.desk import Desk
     from csm_tui.server.auth import issue_token

@@ -172,10 +172,7 @@ def from_wire(model: type[SQLModel], fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def _parse_time(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        parsed = value
-    else:
-        parsed = datetime.fromisoformat(str(value))
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(UTC).replace(tzinfo=None)
     return parsed

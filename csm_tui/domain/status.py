@@ -27,7 +27,7 @@ class TransitionError(ValueError):
 
 
 def check_transition(current: CaseStatus, target: CaseStatus) -> None:
-    """Raise :class:`TransitionError` with a readable reason if ``current -> target`` is forbidden."""
+    """Raise :class:`TransitionError`, with a reason, if ``current -> target`` is forbidden."""
     if current == target:
         return
     if target == _S.NEW:

@@ -88,7 +88,10 @@ def _add_routes(app: FastAPI) -> None:
     def me(agent: CurrentAgent) -> wire.Me:
         """Who the token belongs to."""
         return wire.Me(
-            id=agent.id, handle=agent.handle, name=agent.name, role=str(agent.role),
+            id=agent.id,
+            handle=agent.handle,
+            name=agent.name,
+            role=str(agent.role),
             team=agent.team,
         )
 
@@ -118,8 +121,9 @@ def _add_error_handlers(app: FastAPI) -> None:
         detail = exc.detail if isinstance(exc.detail, str) else None
         if detail is None or detail == _reason(exc.status_code):
             detail = _PLAIN_DETAILS.get(exc.status_code, detail or "The request failed.")
-        return JSONResponse({"detail": detail}, status_code=exc.status_code,
-                            headers=getattr(exc, "headers", None))
+        return JSONResponse(
+            {"detail": detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None)
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -146,8 +150,11 @@ def _validation_sentence(exc: RequestValidationError) -> str:
     loc = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path")]
     where = ".".join(loc) or "the request body"
     message = str(first.get("msg", "is not valid")).rstrip(".")
-    extra = f" ({len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})" \
-        if len(errors) > 1 else ""
+    extra = (
+        f" ({len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+        if len(errors) > 1
+        else ""
+    )
     return f"The value of {where} is not valid: {message}{extra}."
 
 

@@ -77,9 +77,7 @@ def issue_token(engine: Engine, handle: str, label: str = "") -> str:
     with Session(engine) as session:
         agent = session.exec(select(Agent).where(Agent.handle == handle)).first()
         if agent is None:
-            raise UnknownAgent(
-                f"There is no agent with the handle {handle}; add the agent first."
-            )
+            raise UnknownAgent(f"There is no agent with the handle {handle}; add the agent first.")
         token = secrets.token_urlsafe(32)
         session.add(AgentToken(token_hash=hash_token(token), agent_id=agent.id, label=label))
         session.commit()

@@ -65,14 +65,17 @@ def update_fields(
         touched.append("updated_at")
     wire = to_wire(row)
     session.add(row)
-    record(session, row, "upsert", {name: wire[name] for name in touched},
-           actor_agent_id=actor_agent_id)
+    record(
+        session,
+        row,
+        "upsert",
+        {name: wire[name] for name in touched},
+        actor_agent_id=actor_agent_id,
+    )
     return row
 
 
-def delete(
-    session: Session, model: type[M], id: str, *, actor_agent_id: str | None = None
-) -> None:
+def delete(session: Session, model: type[M], id: str, *, actor_agent_id: str | None = None) -> None:
     """Delete one row and record a tombstone."""
     row = session.get(model, id)
     if row is None:

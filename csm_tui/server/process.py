@@ -52,8 +52,18 @@ class ServerProcess:
     def start(self) -> ServerProcess:
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_file.open("ab")
-        cmd = [sys.executable, "-m", "csm_tui", "server", "--db", self.db_url,
-               "--host", self.host, "--port", str(self.port)]  # fmt: skip
+        cmd = [
+            sys.executable,
+            "-m",
+            "csm_tui",
+            "server",
+            "--db",
+            self.db_url,
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+        ]
         self.proc = subprocess.Popen(
             cmd,
             stdout=log,

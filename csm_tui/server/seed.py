@@ -74,90 +74,382 @@ class SeedData:
             "message": self.messages,
         }
 
+
 # --------------------------------------------------------------------------------------------
 # Content pools. Placeholders in braces are filled per case (see _placeholders).
 # --------------------------------------------------------------------------------------------
 
 _FIRST_DE_F = (
-    "Anna", "Julia", "Laura", "Lea", "Sarah", "Katharina", "Sabine", "Petra", "Monika",
-    "Claudia", "Nicole", "Stefanie", "Melanie", "Jana", "Lisa", "Miriam", "Ursula", "Birgit",
-    "Franziska", "Johanna", "Marie", "Sophie", "Hannah", "Lena", "Emma", "Ayşe", "Elif",
+    "Anna",
+    "Julia",
+    "Laura",
+    "Lea",
+    "Sarah",
+    "Katharina",
+    "Sabine",
+    "Petra",
+    "Monika",
+    "Claudia",
+    "Nicole",
+    "Stefanie",
+    "Melanie",
+    "Jana",
+    "Lisa",
+    "Miriam",
+    "Ursula",
+    "Birgit",
+    "Franziska",
+    "Johanna",
+    "Marie",
+    "Sophie",
+    "Hannah",
+    "Lena",
+    "Emma",
+    "Ayşe",
+    "Elif",
 )
 _FIRST_DE_M = (
-    "Thomas", "Michael", "Andreas", "Stefan", "Christian", "Markus", "Frank", "Jürgen", "Uwe",
-    "Tobias", "Jan", "Florian", "Sebastian", "Matthias", "Klaus", "Wolfgang", "Lukas", "Jonas",
-    "Felix", "Maximilian", "Paul", "Leon", "Tim", "Niklas", "Dieter", "Mehmet", "Piotr",
+    "Thomas",
+    "Michael",
+    "Andreas",
+    "Stefan",
+    "Christian",
+    "Markus",
+    "Frank",
+    "Jürgen",
+    "Uwe",
+    "Tobias",
+    "Jan",
+    "Florian",
+    "Sebastian",
+    "Matthias",
+    "Klaus",
+    "Wolfgang",
+    "Lukas",
+    "Jonas",
+    "Felix",
+    "Maximilian",
+    "Paul",
+    "Leon",
+    "Tim",
+    "Niklas",
+    "Dieter",
+    "Mehmet",
+    "Piotr",
 )
 _LAST_DE = (
-    "Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker",
-    "Schulz", "Hoffmann", "Schäfer", "Koch", "Bauer", "Richter", "Klein", "Wolf", "Schröder",
-    "Neumann", "Schwarz", "Zimmermann", "Braun", "Krüger", "Hofmann", "Hartmann", "Lange",
-    "Schmitt", "Werner", "Krause", "Meier", "Lehmann", "Schulze", "Maier", "Köhler",
-    "Herrmann", "König", "Walter", "Huber", "Kaiser", "Fuchs", "Peters", "Scholz", "Möller",
-    "Weiß", "Jung", "Hahn", "Vogel", "Friedrich", "Keller", "Günther", "Berger", "Winkler",
-    "Roth", "Beck", "Lorenz", "Baumann", "Albrecht", "Ludwig", "Winter", "Böhm", "Yılmaz",  # noqa: RUF001 (Turkish dotless i, on purpose)
-    "Kaya", "Demir", "Nowak", "Kowalski",
+    "Müller",
+    "Schmidt",
+    "Schneider",
+    "Fischer",
+    "Weber",
+    "Meyer",
+    "Wagner",
+    "Becker",
+    "Schulz",
+    "Hoffmann",
+    "Schäfer",
+    "Koch",
+    "Bauer",
+    "Richter",
+    "Klein",
+    "Wolf",
+    "Schröder",
+    "Neumann",
+    "Schwarz",
+    "Zimmermann",
+    "Braun",
+    "Krüger",
+    "Hofmann",
+    "Hartmann",
+    "Lange",
+    "Schmitt",
+    "Werner",
+    "Krause",
+    "Meier",
+    "Lehmann",
+    "Schulze",
+    "Maier",
+    "Köhler",
+    "Herrmann",
+    "König",
+    "Walter",
+    "Huber",
+    "Kaiser",
+    "Fuchs",
+    "Peters",
+    "Scholz",
+    "Möller",
+    "Weiß",
+    "Jung",
+    "Hahn",
+    "Vogel",
+    "Friedrich",
+    "Keller",
+    "Günther",
+    "Berger",
+    "Winkler",
+    "Roth",
+    "Beck",
+    "Lorenz",
+    "Baumann",
+    "Albrecht",
+    "Ludwig",
+    "Winter",
+    "Böhm",
+    "Yılmaz",
+    "Kaya",
+    "Demir",
+    "Nowak",
+    "Kowalski",
 )
 _FIRST_EN_F = (
-    "Olivia", "Emily", "Charlotte", "Sophie", "Amelia", "Jessica", "Hannah", "Lucy", "Grace",
-    "Chloe", "Sarah", "Rebecca", "Laura", "Emma", "Rachel", "Victoria", "Helen", "Claire",
-    "Karen", "Susan", "Margaret", "Alice", "Megan", "Eleanor", "Zoe", "Aisha", "Niamh",
+    "Olivia",
+    "Emily",
+    "Charlotte",
+    "Sophie",
+    "Amelia",
+    "Jessica",
+    "Hannah",
+    "Lucy",
+    "Grace",
+    "Chloe",
+    "Sarah",
+    "Rebecca",
+    "Laura",
+    "Emma",
+    "Rachel",
+    "Victoria",
+    "Helen",
+    "Claire",
+    "Karen",
+    "Susan",
+    "Margaret",
+    "Alice",
+    "Megan",
+    "Eleanor",
+    "Zoe",
+    "Aisha",
+    "Niamh",
 )
 _FIRST_EN_M = (
-    "James", "Oliver", "Harry", "George", "Jack", "Thomas", "William", "Daniel", "Matthew",
-    "Samuel", "Joseph", "David", "Michael", "Andrew", "Richard", "Paul", "Mark", "Peter",
-    "Christopher", "Benjamin", "Liam", "Ryan", "Connor", "Ethan", "Aidan", "Raj", "Callum",
+    "James",
+    "Oliver",
+    "Harry",
+    "George",
+    "Jack",
+    "Thomas",
+    "William",
+    "Daniel",
+    "Matthew",
+    "Samuel",
+    "Joseph",
+    "David",
+    "Michael",
+    "Andrew",
+    "Richard",
+    "Paul",
+    "Mark",
+    "Peter",
+    "Christopher",
+    "Benjamin",
+    "Liam",
+    "Ryan",
+    "Connor",
+    "Ethan",
+    "Aidan",
+    "Raj",
+    "Callum",
 )
 _LAST_EN = (
-    "Smith", "Jones", "Williams", "Taylor", "Brown", "Davies", "Evans", "Wilson", "Thomas",
-    "Johnson", "Roberts", "Robinson", "Thompson", "Wright", "Walker", "White", "Edwards",
-    "Hughes", "Green", "Hall", "Lewis", "Harris", "Clarke", "Patel", "Jackson", "Wood",
-    "Turner", "Martin", "Cooper", "Hill", "Ward", "Morris", "Moore", "Clark", "Lee", "King",
-    "Baker", "Harrison", "Morgan", "Allen", "Scott", "Phillips", "Watson", "Davis", "Parker",
-    "Price", "Bennett", "Young", "Griffiths", "Mitchell", "Kelly", "Cook", "Carter",
-    "Richardson", "Bailey", "Collins", "Bell", "Shaw", "Murphy", "Khan", "O'Brien", "Murray",
-    "Byrne", "Walsh", "Doyle", "Campbell", "Stewart", "MacDonald",
+    "Smith",
+    "Jones",
+    "Williams",
+    "Taylor",
+    "Brown",
+    "Davies",
+    "Evans",
+    "Wilson",
+    "Thomas",
+    "Johnson",
+    "Roberts",
+    "Robinson",
+    "Thompson",
+    "Wright",
+    "Walker",
+    "White",
+    "Edwards",
+    "Hughes",
+    "Green",
+    "Hall",
+    "Lewis",
+    "Harris",
+    "Clarke",
+    "Patel",
+    "Jackson",
+    "Wood",
+    "Turner",
+    "Martin",
+    "Cooper",
+    "Hill",
+    "Ward",
+    "Morris",
+    "Moore",
+    "Clark",
+    "Lee",
+    "King",
+    "Baker",
+    "Harrison",
+    "Morgan",
+    "Allen",
+    "Scott",
+    "Phillips",
+    "Watson",
+    "Davis",
+    "Parker",
+    "Price",
+    "Bennett",
+    "Young",
+    "Griffiths",
+    "Mitchell",
+    "Kelly",
+    "Cook",
+    "Carter",
+    "Richardson",
+    "Bailey",
+    "Collins",
+    "Bell",
+    "Shaw",
+    "Murphy",
+    "Khan",
+    "O'Brien",
+    "Murray",
+    "Byrne",
+    "Walsh",
+    "Doyle",
+    "Campbell",
+    "Stewart",
+    "MacDonald",
 )
 
 # (country, cities, phone prefixes); weights pick the country within a language.
 _PLACES = {
     "de": (
-        (80, "DE", ("Berlin", "Hamburg", "München", "Köln", "Frankfurt am Main", "Stuttgart",
-                    "Düsseldorf", "Leipzig", "Dortmund", "Bremen", "Dresden", "Hannover",
-                    "Nürnberg", "Freiburg"), ("+49 151", "+49 160", "+49 176", "+49 30",
-                                              "+49 40", "+49 89", "+49 221")),
+        (
+            80,
+            "DE",
+            (
+                "Berlin",
+                "Hamburg",
+                "München",
+                "Köln",
+                "Frankfurt am Main",
+                "Stuttgart",
+                "Düsseldorf",
+                "Leipzig",
+                "Dortmund",
+                "Bremen",
+                "Dresden",
+                "Hannover",
+                "Nürnberg",
+                "Freiburg",
+            ),
+            ("+49 151", "+49 160", "+49 176", "+49 30", "+49 40", "+49 89", "+49 221"),
+        ),
         (12, "AT", ("Wien", "Graz", "Linz", "Salzburg"), ("+43 664", "+43 1")),
         (8, "CH", ("Zürich", "Basel", "Bern"), ("+41 79", "+41 44")),
     ),
     "en": (
-        (85, "GB", ("London", "Manchester", "Birmingham", "Leeds", "Glasgow", "Edinburgh",
-                    "Bristol", "Liverpool", "Cardiff", "Sheffield", "Newcastle",
-                    "Nottingham"), ("+44 7700 900", "+44 20 7946 0", "+44 161 496 0")),
+        (
+            85,
+            "GB",
+            (
+                "London",
+                "Manchester",
+                "Birmingham",
+                "Leeds",
+                "Glasgow",
+                "Edinburgh",
+                "Bristol",
+                "Liverpool",
+                "Cardiff",
+                "Sheffield",
+                "Newcastle",
+                "Nottingham",
+            ),
+            ("+44 7700 900", "+44 20 7946 0", "+44 161 496 0"),
+        ),
         (15, "IE", ("Dublin", "Cork", "Galway"), ("+353 85", "+353 1")),
     ),
 }
 _MAIL_PROVIDERS = {
     "de": ("gmx.de", "web.de", "t-online.de", "gmail.com", "posteo.de", "outlook.de"),
-    "en": ("gmail.com", "outlook.com", "btinternet.com", "yahoo.co.uk", "hotmail.co.uk",
-           "icloud.com"),
+    "en": (
+        "gmail.com",
+        "outlook.com",
+        "btinternet.com",
+        "yahoo.co.uk",
+        "hotmail.co.uk",
+        "icloud.com",
+    ),
 }
 _COMPANIES = {
-    "de": ("{last} Logistik GmbH", "{last} & {last2} Steuerberatung", "Bäckerei {last}",
-           "{last} Haustechnik GmbH", "Autohaus {last}", "Praxis Dr. {last}",
-           "{last} IT-Service GmbH", "Gasthof {last}", "{city} Immobilien GmbH",
-           "{last} Maschinenbau KG"),
-    "en": ("{last} & Sons Ltd", "{last} Consulting Ltd", "{last} Joinery",
-           "{city} Dental Care", "{last} Property Services Ltd", "{last} & {last2} LLP",
-           "The {last} Bakery", "{last} Logistics Ltd", "{city} Veterinary Clinic",
-           "{last} Engineering Ltd"),
+    "de": (
+        "{last} Logistik GmbH",
+        "{last} & {last2} Steuerberatung",
+        "Bäckerei {last}",
+        "{last} Haustechnik GmbH",
+        "Autohaus {last}",
+        "Praxis Dr. {last}",
+        "{last} IT-Service GmbH",
+        "Gasthof {last}",
+        "{city} Immobilien GmbH",
+        "{last} Maschinenbau KG",
+    ),
+    "en": (
+        "{last} & Sons Ltd",
+        "{last} Consulting Ltd",
+        "{last} Joinery",
+        "{city} Dental Care",
+        "{last} Property Services Ltd",
+        "{last} & {last2} LLP",
+        "The {last} Bakery",
+        "{last} Logistics Ltd",
+        "{city} Veterinary Clinic",
+        "{last} Engineering Ltd",
+    ),
 }
 _HOUSEHOLD = {"de": "Haushalt {last}", "en": "{last} household"}
 
 _MONTHS = {
-    "de": ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
-           "September", "Oktober", "November", "Dezember"),
-    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December"),
+    "de": (
+        "Januar",
+        "Februar",
+        "März",
+        "April",
+        "Mai",
+        "Juni",
+        "Juli",
+        "August",
+        "September",
+        "Oktober",
+        "November",
+        "Dezember",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
 }
 _WEEKDAYS = {
     "de": ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"),
@@ -180,9 +472,15 @@ _QUEUES: tuple[tuple[str, str, str, str], ...] = (
     ("field-service", "Field Service", "", "field"),
 )
 _TEAM_OF_QUEUE = {
-    "billing-de": "Billing", "billing-uk": "Billing", "cards-fraud": "Fraud & Cards",
-    "delivery": "Frontline", "technical-support": "Technical", "returns": "Frontline",
-    "accounts-login": "Frontline", "complaints": "Frontline", "business-customers": "Business",
+    "billing-de": "Billing",
+    "billing-uk": "Billing",
+    "cards-fraud": "Fraud & Cards",
+    "delivery": "Frontline",
+    "technical-support": "Technical",
+    "returns": "Frontline",
+    "accounts-login": "Frontline",
+    "complaints": "Frontline",
+    "business-customers": "Business",
     "field-service": "Technical",
 }
 # (handle, name, role, team); leads first in each team.
@@ -194,7 +492,7 @@ _AGENTS: tuple[tuple[str, str, str, str], ...] = (
     ("emily.clarke", "Emily Clarke", "agent", "Frontline"),
     ("lukas.becker", "Lukas Becker", "agent", "Frontline"),
     ("sophie.turner", "Sophie Turner", "agent", "Frontline"),
-    ("mehmet.yilmaz", "Mehmet Yılmaz", "agent", "Frontline"),  # noqa: RUF001 (Turkish dotless i, on purpose)
+    ("mehmet.yilmaz", "Mehmet Yılmaz", "agent", "Frontline"),
     ("thomas.richter", "Thomas Richter", "lead", "Billing"),
     ("julia.wagner", "Julia Wagner", "agent", "Billing"),
     ("oliver.bennett", "Oliver Bennett", "agent", "Billing"),
@@ -239,19 +537,37 @@ class _Topic:
 _TOPICS: dict[str, _Topic] = {
     "billing": _Topic(
         subjects=[
-            ("Doppelte Abbuchung von {amount}", "Charged twice for {amount}",
-             ("double-charge", "refund")),
-            ("Rechnung {invoice} ist zu hoch", "Invoice {invoice} is higher than expected",
-             ("invoice",)),
-            ("Lastschrift zurückgegangen - Mahngebühr?", "Direct debit bounced - late fee?",
-             ("direct-debit",)),
-            ("Erstattung für Bestellung {order} noch nicht erhalten",
-             "Refund for order {order} still not received", ("refund",)),
-            ("Falscher Tarif auf der Rechnung für {month}", "Wrong plan on my {month} bill",
-             ("invoice", "tariff")),
+            (
+                "Doppelte Abbuchung von {amount}",
+                "Charged twice for {amount}",
+                ("double-charge", "refund"),
+            ),
+            (
+                "Rechnung {invoice} ist zu hoch",
+                "Invoice {invoice} is higher than expected",
+                ("invoice",),
+            ),
+            (
+                "Lastschrift zurückgegangen - Mahngebühr?",
+                "Direct debit bounced - late fee?",
+                ("direct-debit",),
+            ),
+            (
+                "Erstattung für Bestellung {order} noch nicht erhalten",
+                "Refund for order {order} still not received",
+                ("refund",),
+            ),
+            (
+                "Falscher Tarif auf der Rechnung für {month}",
+                "Wrong plan on my {month} bill",
+                ("invoice", "tariff"),
+            ),
             ("Bitte Bankverbindung ändern", "Please update my bank details", ("bank-details",)),
-            ("Zahlungserinnerung, obwohl bezahlt", "Payment reminder although I paid",
-             ("dunning",)),
+            (
+                "Zahlungserinnerung, obwohl bezahlt",
+                "Payment reminder although I paid",
+                ("dunning",),
+            ),
             ("Ratenzahlung möglich?", "Can I pay in instalments?", ("instalments",)),
         ],
         customer={
@@ -293,44 +609,63 @@ _TOPICS: dict[str, _Topic] = {
         },
         ask={
             "de": "Damit ich die Zahlung zuordnen kann, schicken Sie mir bitte einen Auszug "
-                  "der Buchung (Datum und Betrag genügen). Kontonummern können Sie gern "
-                  "schwärzen.",
+            "der Buchung (Datum und Betrag genügen). Kontonummern können Sie gern "
+            "schwärzen.",
             "en": "So that I can match the payment, please send me a copy of the transaction "
-                  "(date and amount are enough). Feel free to black out account numbers.",
+            "(date and amount are enough). Feel free to black out account numbers.",
         },
         solve={
             "de": "die doppelte Abbuchung war ein Fehler in unserem Zahlungslauf. Ich habe "
-                  "die Erstattung über {amount} veranlasst; das Geld ist in drei bis fünf "
-                  "Werktagen auf Ihrem Konto.",
+            "die Erstattung über {amount} veranlasst; das Geld ist in drei bis fünf "
+            "Werktagen auf Ihrem Konto.",
             "en": "the duplicate payment was caused by an error in our payment run. I have "
-                  "issued a refund of {amount}; the money will be in your account within "
-                  "three to five working days.",
+            "issued a refund of {amount}; the money will be in your account within "
+            "three to five working days.",
         },
         note={
-            "de": ("Zahlungslauf vom {weekday} geprüft, Doppelbuchung bestätigt. Erstattung "
-                   "braucht Freigabe durch Team Lead.",
-                   "Kunde hatte schon im Vormonat eine Gutschrift. Bitte Kulanz nicht "
-                   "doppelt gewähren."),
-            "en": ("Checked the payment run from {weekday}; duplicate confirmed. Refund "
-                   "needs lead approval.",
-                   "Customer already had a goodwill credit last month, don't apply it twice."),
+            "de": (
+                "Zahlungslauf vom {weekday} geprüft, Doppelbuchung bestätigt. Erstattung "
+                "braucht Freigabe durch Team Lead.",
+                "Kunde hatte schon im Vormonat eine Gutschrift. Bitte Kulanz nicht "
+                "doppelt gewähren.",
+            ),
+            "en": (
+                "Checked the payment run from {weekday}; duplicate confirmed. Refund "
+                "needs lead approval.",
+                "Customer already had a goodwill credit last month, don't apply it twice.",
+            ),
         },
     ),
     "cards": _Topic(
         subjects=[
-            ("Karte {card} verloren - bitte sperren", "Lost card {card} - please block it",
-             ("card-block", "urgent-block")),
-            ("Unbekannte Abbuchung über {amount} auf Karte {card}",
-             "Unknown payment of {amount} on card {card}", ("fraud-suspected", "chargeback")),
+            (
+                "Karte {card} verloren - bitte sperren",
+                "Lost card {card} - please block it",
+                ("card-block", "urgent-block"),
+            ),
+            (
+                "Unbekannte Abbuchung über {amount} auf Karte {card}",
+                "Unknown payment of {amount} on card {card}",
+                ("fraud-suspected", "chargeback"),
+            ),
             ("Karte im Ausland abgelehnt", "Card declined abroad", ("card-declined",)),
-            ("Neue Karte nicht angekommen", "Replacement card never arrived",
-             ("card-replacement",)),
+            (
+                "Neue Karte nicht angekommen",
+                "Replacement card never arrived",
+                ("card-replacement",),
+            ),
             ("PIN vergessen für Karte {card}", "Forgot PIN for card {card}", ("pin",)),
-            ("Verdächtige SMS mit Frage nach Kartendaten",
-             "Suspicious text message asking for my card details", ("phishing",)),
+            (
+                "Verdächtige SMS mit Frage nach Kartendaten",
+                "Suspicious text message asking for my card details",
+                ("phishing",),
+            ),
             ("Kartenlimit erhöhen", "Increase my card limit", ("card-limit",)),
-            ("Kontaktlos bezahlen funktioniert nicht", "Contactless payments not working",
-             ("card-declined",)),
+            (
+                "Kontaktlos bezahlen funktioniert nicht",
+                "Contactless payments not working",
+                ("card-declined",),
+            ),
         ],
         customer={
             "de": (
@@ -370,45 +705,67 @@ _TOPICS: dict[str, _Topic] = {
         },
         ask={
             "de": "Für die Reklamation brauche ich noch Ihre Bestätigung, dass Sie die "
-                  "Zahlung nicht autorisiert haben. Bitte antworten Sie kurz auf diese "
-                  "Nachricht und nennen Sie, wann Sie die Karte zuletzt benutzt haben.",
+            "Zahlung nicht autorisiert haben. Bitte antworten Sie kurz auf diese "
+            "Nachricht und nennen Sie, wann Sie die Karte zuletzt benutzt haben.",
             "en": "For the dispute I need your confirmation that you did not authorise the "
-                  "payment. Please reply to this message and tell me when you last used "
-                  "the card.",
+            "payment. Please reply to this message and tell me when you last used "
+            "the card.",
         },
         solve={
             "de": "die Prüfung ist abgeschlossen: Die Zahlung über {amount} wird Ihnen "
-                  "vollständig gutgeschrieben. Ihre neue Karte ist aktiviert, die alte "
-                  "bleibt dauerhaft gesperrt.",
+            "vollständig gutgeschrieben. Ihre neue Karte ist aktiviert, die alte "
+            "bleibt dauerhaft gesperrt.",
             "en": "our review is complete: the payment of {amount} will be credited back to "
-                  "you in full. Your new card is active and the old one stays blocked.",
+            "you in full. Your new card is active and the old one stays blocked.",
         },
         note={
-            "de": ("Karte gesperrt, Chargeback eröffnet. Transaktionen der letzten 30 Tage "
-                   "auf weitere Auffälligkeiten geprüft: keine.",
-                   "Kunde identifiziert über Geburtsdatum und letzte Buchung. Konto auf "
-                   "Watchlist gesetzt."),
-            "en": ("Card blocked, chargeback opened. Checked the last 30 days of "
-                   "transactions for anything else suspicious: nothing found.",
-                   "Customer verified via date of birth and last transaction. Account "
-                   "added to the watch list."),
+            "de": (
+                "Karte gesperrt, Chargeback eröffnet. Transaktionen der letzten 30 Tage "
+                "auf weitere Auffälligkeiten geprüft: keine.",
+                "Kunde identifiziert über Geburtsdatum und letzte Buchung. Konto auf "
+                "Watchlist gesetzt.",
+            ),
+            "en": (
+                "Card blocked, chargeback opened. Checked the last 30 days of "
+                "transactions for anything else suspicious: nothing found.",
+                "Customer verified via date of birth and last transaction. Account "
+                "added to the watch list.",
+            ),
         },
     ),
     "delivery": _Topic(
         subjects=[
-            ("Paket zu Bestellung {order} nicht angekommen",
-             "Parcel for order {order} has not arrived", ("lost-parcel",)),
-            ("Lieferung verspätet - Sendung {tracking}", "Delivery delayed - tracking {tracking}",
-             ("delivery-delay",)),
+            (
+                "Paket zu Bestellung {order} nicht angekommen",
+                "Parcel for order {order} has not arrived",
+                ("lost-parcel",),
+            ),
+            (
+                "Lieferung verspätet - Sendung {tracking}",
+                "Delivery delayed - tracking {tracking}",
+                ("delivery-delay",),
+            ),
             ("Paket beschädigt angekommen", "Parcel arrived damaged", ("damaged",)),
-            ("Lieferadresse für Bestellung {order} ändern",
-             "Change delivery address for order {order}", ("address-change",)),
-            ("Als zugestellt markiert, aber nichts da", "Marked as delivered but nothing here",
-             ("lost-parcel",)),
-            ("Artikel fehlt in Bestellung {order}", "Item missing from order {order}",
-             ("partial-delivery",)),
-            ("Abholung in der Filiale nicht möglich", "Cannot collect my parcel at the shop",
-             ("pickup",)),
+            (
+                "Lieferadresse für Bestellung {order} ändern",
+                "Change delivery address for order {order}",
+                ("address-change",),
+            ),
+            (
+                "Als zugestellt markiert, aber nichts da",
+                "Marked as delivered but nothing here",
+                ("lost-parcel",),
+            ),
+            (
+                "Artikel fehlt in Bestellung {order}",
+                "Item missing from order {order}",
+                ("partial-delivery",),
+            ),
+            (
+                "Abholung in der Filiale nicht möglich",
+                "Cannot collect my parcel at the shop",
+                ("pickup",),
+            ),
             ("Lieferung an Packstation", "Deliver to a parcel locker", ("address-change",)),
         ],
         customer={
@@ -448,37 +805,53 @@ _TOPICS: dict[str, _Topic] = {
         },
         ask={
             "de": "Können Sie mir bitte zwei, drei Fotos von Verpackung und Inhalt schicken? "
-                  "Dann kann ich den Schaden direkt beim Versanddienstleister melden.",
+            "Dann kann ich den Schaden direkt beim Versanddienstleister melden.",
             "en": "Could you please send me two or three photos of the packaging and the "
-                  "contents? Then I can report the damage to the carrier straight away.",
+            "contents? Then I can report the damage to the carrier straight away.",
         },
         solve={
             "de": "eine Ersatzlieferung zu Bestellung {order} ist heute rausgegangen; Sie "
-                  "erhalten die neue Sendungsnummer per E-Mail. Das beschädigte Paket "
-                  "müssen Sie nicht zurückschicken.",
+            "erhalten die neue Sendungsnummer per E-Mail. Das beschädigte Paket "
+            "müssen Sie nicht zurückschicken.",
             "en": "a replacement for order {order} was dispatched today; you will receive "
-                  "the new tracking number by email. There is no need to send the damaged "
-                  "parcel back.",
+            "the new tracking number by email. There is no need to send the damaged "
+            "parcel back.",
         },
         note={
-            "de": ("Nachforschung beim Carrier eröffnet, Referenz {ref}. Frist 5 Werktage.",
-                   "Lager bestätigt: Artikel auf Lager, Ersatzversand möglich."),
-            "en": ("Carrier trace opened, reference {ref}. Deadline 5 working days.",
-                   "Warehouse confirms the item is in stock, replacement can go out today."),
+            "de": (
+                "Nachforschung beim Carrier eröffnet, Referenz {ref}. Frist 5 Werktage.",
+                "Lager bestätigt: Artikel auf Lager, Ersatzversand möglich.",
+            ),
+            "en": (
+                "Carrier trace opened, reference {ref}. Deadline 5 working days.",
+                "Warehouse confirms the item is in stock, replacement can go out today.",
+            ),
         },
     ),
     "technical": _Topic(
         subjects=[
-            ("{device} verliert ständig die Verbindung", "{device} keeps dropping the connection",
-             ("connectivity", "router")),
+            (
+                "{device} verliert ständig die Verbindung",
+                "{device} keeps dropping the connection",
+                ("connectivity", "router"),
+            ),
             ("App stürzt nach dem Update ab", "App crashes after the update", ("app",)),
-            ("Kein Internet seit {weekday}", "No internet since {weekday}",
-             ("connectivity", "outage")),
-            ("Fehlermeldung E{errcode} bei der Einrichtung", "Error E{errcode} during setup",
-             ("setup",)),
+            (
+                "Kein Internet seit {weekday}",
+                "No internet since {weekday}",
+                ("connectivity", "outage"),
+            ),
+            (
+                "Fehlermeldung E{errcode} bei der Einrichtung",
+                "Error E{errcode} during setup",
+                ("setup",),
+            ),
             ("WLAN abends sehr langsam", "Wi-Fi very slow in the evenings", ("connectivity",)),
-            ("Smart-Home-Gerät lässt sich nicht koppeln", "Cannot pair my smart home device",
-             ("setup",)),
+            (
+                "Smart-Home-Gerät lässt sich nicht koppeln",
+                "Cannot pair my smart home device",
+                ("setup",),
+            ),
         ],
         customer={
             "de": (
@@ -519,32 +892,45 @@ _TOPICS: dict[str, _Topic] = {
         },
         ask={
             "de": "Können Sie mir bitte die Firmware-Version Ihres {device} schicken? Sie "
-                  "finden sie in der Oberfläche unter System > Info.",
+            "finden sie in der Oberfläche unter System > Info.",
             "en": "Could you please send me the firmware version of your {device}? You can "
-                  "find it in the web interface under System > About.",
+            "find it in the web interface under System > About.",
         },
         solve={
             "de": "die Störung in Ihrem Bereich ist behoben, und wir haben die Firmware Ihres "
-                  "{device} aktualisiert. Seitdem ist die Leitung stabil.",
+            "{device} aktualisiert. Seitdem ist die Leitung stabil.",
             "en": "the fault in your area has been fixed and we have updated the firmware of "
-                  "your {device}. The line has been stable since.",
+            "your {device}. The line has been stable since.",
         },
         note={
-            "de": ("Leitungsmessung: Dämpfung erhöht, CRC-Fehler. Ticket an Netzbetrieb.",
-                   "Bekanntes Problem mit App-Version 5.2 auf älteren Android-Geräten."),
-            "en": ("Line test: high attenuation, CRC errors. Passed to network operations.",
-                   "Known issue with app version 5.2 on older Android devices."),
+            "de": (
+                "Leitungsmessung: Dämpfung erhöht, CRC-Fehler. Ticket an Netzbetrieb.",
+                "Bekanntes Problem mit App-Version 5.2 auf älteren Android-Geräten.",
+            ),
+            "en": (
+                "Line test: high attenuation, CRC errors. Passed to network operations.",
+                "Known issue with app version 5.2 on older Android devices.",
+            ),
         },
     ),
     "returns": _Topic(
         subjects=[
-            ("Rücksendung für Bestellung {order} - Etikett fehlt",
-             "Return label missing for order {order}", ("return",)),
+            (
+                "Rücksendung für Bestellung {order} - Etikett fehlt",
+                "Return label missing for order {order}",
+                ("return",),
+            ),
             ("Umtausch in eine andere Größe", "Exchange for a different size", ("exchange",)),
-            ("Gutschrift für Rücksendung fehlt noch", "Credit for my return still missing",
-             ("return", "refund")),
-            ("Artikel defekt - Rückgabe in der Garantie", "Faulty item - return under warranty",
-             ("warranty",)),
+            (
+                "Gutschrift für Rücksendung fehlt noch",
+                "Credit for my return still missing",
+                ("return", "refund"),
+            ),
+            (
+                "Artikel defekt - Rückgabe in der Garantie",
+                "Faulty item - return under warranty",
+                ("warranty",),
+            ),
             ("Rückgabefrist verlängern?", "Can I extend the return window?", ("return",)),
             ("Falscher Artikel geliefert", "Wrong item delivered", ("wrong-item",)),
         ],
@@ -582,38 +968,55 @@ _TOPICS: dict[str, _Topic] = {
         },
         ask={
             "de": "Bitte teilen Sie mir noch mit, welche Größe Sie im Tausch möchten und ob "
-                  "die Farbe gleich bleiben soll.",
+            "die Farbe gleich bleiben soll.",
             "en": "Please let me know which size you would like instead and whether it "
-                  "should be the same colour.",
+            "should be the same colour.",
         },
         solve={
             "de": "die Gutschrift über {amount} ist erfolgt und sollte in zwei bis drei "
-                  "Werktagen auf Ihrem Konto sein.",
+            "Werktagen auf Ihrem Konto sein.",
             "en": "the credit of {amount} has been issued and should reach your account in "
-                  "two to three working days.",
+            "two to three working days.",
         },
         note={
-            "de": ("Retoure im Lager gescannt, Ware einwandfrei. Gutschrift freigegeben.",
-                   "Rückgabefrist 2 Tage überschritten, Kulanz wegen Stammkunde gewährt."),
-            "en": ("Return scanned at the warehouse, item in perfect condition. Credit "
-                   "approved.",
-                   "Return window exceeded by 2 days; goodwill granted, long-standing "
-                   "customer."),
+            "de": (
+                "Retoure im Lager gescannt, Ware einwandfrei. Gutschrift freigegeben.",
+                "Rückgabefrist 2 Tage überschritten, Kulanz wegen Stammkunde gewährt.",
+            ),
+            "en": (
+                "Return scanned at the warehouse, item in perfect condition. Credit approved.",
+                "Return window exceeded by 2 days; goodwill granted, long-standing customer.",
+            ),
         },
     ),
     "login": _Topic(
         subjects=[
-            ("Passwort-Reset-Mail kommt nicht an", "Password reset email not arriving",
-             ("password-reset",)),
-            ("Konto gesperrt nach zu vielen Versuchen",
-             "Account locked after too many attempts", ("account-locked",)),
-            ("Zwei-Faktor-Code funktioniert nicht mehr", "Two-factor code no longer works",
-             ("2fa",)),
-            ("E-Mail-Adresse im Kundenkonto ändern", "Change the email address on my account",
-             ("account-change",)),
+            (
+                "Passwort-Reset-Mail kommt nicht an",
+                "Password reset email not arriving",
+                ("password-reset",),
+            ),
+            (
+                "Konto gesperrt nach zu vielen Versuchen",
+                "Account locked after too many attempts",
+                ("account-locked",),
+            ),
+            (
+                "Zwei-Faktor-Code funktioniert nicht mehr",
+                "Two-factor code no longer works",
+                ("2fa",),
+            ),
+            (
+                "E-Mail-Adresse im Kundenkonto ändern",
+                "Change the email address on my account",
+                ("account-change",),
+            ),
             ("Kundenkonto löschen (DSGVO)", "Please delete my account (GDPR)", ("gdpr",)),
-            ("Fremder Login in meinem Konto?", "Unknown login to my account?",
-             ("security", "fraud-suspected")),
+            (
+                "Fremder Login in meinem Konto?",
+                "Unknown login to my account?",
+                ("security", "fraud-suspected"),
+            ),
         ],
         customer={
             "de": (
@@ -651,38 +1054,55 @@ _TOPICS: dict[str, _Topic] = {
         },
         ask={
             "de": "Zur Bestätigung Ihrer Identität nennen Sie mir bitte Ihr Geburtsdatum und "
-                  "die Postleitzahl Ihrer Rechnungsadresse.",
+            "die Postleitzahl Ihrer Rechnungsadresse.",
             "en": "To confirm your identity, please tell me your date of birth and the "
-                  "postcode of your billing address.",
+            "postcode of your billing address.",
         },
         solve={
             "de": "Ihr Konto ist wieder zugänglich und mit Zwei-Faktor-Anmeldung geschützt. "
-                  "Es gab keine Änderungen durch Dritte.",
+            "Es gab keine Änderungen durch Dritte.",
             "en": "your account is accessible again and protected with two-factor sign-in. "
-                  "Nobody else made any changes.",
+            "Nobody else made any changes.",
         },
         note={
-            "de": ("Mailserver-Log: Reset-Mails wurden vom Provider abgewiesen (Postfach "
-                   "voll).",
-                   "Login aus unbekanntem Netz, IP auf Sperrliste gesetzt."),
-            "en": ("Mail server log: reset emails bounced at the provider (mailbox full).",
-                   "Login from an unknown network; IP added to the block list."),
+            "de": (
+                "Mailserver-Log: Reset-Mails wurden vom Provider abgewiesen (Postfach voll).",
+                "Login aus unbekanntem Netz, IP auf Sperrliste gesetzt.",
+            ),
+            "en": (
+                "Mail server log: reset emails bounced at the provider (mailbox full).",
+                "Login from an unknown network; IP added to the block list.",
+            ),
         },
     ),
     "complaints": _Topic(
         subjects=[
-            ("Beschwerde über unfreundlichen Mitarbeiter", "Complaint about a rude agent",
-             ("complaint",)),
-            ("Seit Wochen keine Antwort", "No answer to my request for weeks",
-             ("complaint", "escalated")),
-            ("Dritte Beschwerde zur gleichen Sache", "Third complaint about the same issue",
-             ("complaint", "escalated")),
-            ("Versprochener Rückruf kam nie", "Promised call back never happened",
-             ("callback",)),
-            ("Unzufrieden mit der Lösung zu {ref}", "Unhappy with the outcome of {ref}",
-             ("complaint",)),
-            ("Werbeanrufe trotz Widerspruch", "Still getting marketing calls after opting out",
-             ("marketing-opt-out",)),
+            (
+                "Beschwerde über unfreundlichen Mitarbeiter",
+                "Complaint about a rude agent",
+                ("complaint",),
+            ),
+            (
+                "Seit Wochen keine Antwort",
+                "No answer to my request for weeks",
+                ("complaint", "escalated"),
+            ),
+            (
+                "Dritte Beschwerde zur gleichen Sache",
+                "Third complaint about the same issue",
+                ("complaint", "escalated"),
+            ),
+            ("Versprochener Rückruf kam nie", "Promised call back never happened", ("callback",)),
+            (
+                "Unzufrieden mit der Lösung zu {ref}",
+                "Unhappy with the outcome of {ref}",
+                ("complaint",),
+            ),
+            (
+                "Werbeanrufe trotz Widerspruch",
+                "Still getting marketing calls after opting out",
+                ("marketing-opt-out",),
+            ),
         ],
         customer={
             "de": (
@@ -718,37 +1138,55 @@ _TOPICS: dict[str, _Topic] = {
         },
         ask={
             "de": "Wann kann ich Sie am besten telefonisch erreichen? Ich würde die Sache "
-                  "gern direkt mit Ihnen besprechen.",
+            "gern direkt mit Ihnen besprechen.",
             "en": "When is the best time to call you? I would like to talk this through "
-                  "with you directly.",
+            "with you directly.",
         },
         solve={
             "de": "als Entschuldigung haben wir Ihnen eine Gutschrift über {amount} "
-                  "gutgeschrieben. Ihr ursprüngliches Anliegen ist erledigt.",
+            "gutgeschrieben. Ihr ursprüngliches Anliegen ist erledigt.",
             "en": "as an apology we have credited {amount} to your account. Your original "
-                  "request has been resolved.",
+            "request has been resolved.",
         },
         note={
-            "de": ("Kunde sehr verärgert, Rückruf durch Team Lead zugesagt.",
-                   "Gesprächsaufzeichnung angefordert, Feedback an Teamleitung."),
-            "en": ("Customer very upset; lead promised a call back.",
-                   "Requested the call recording, feedback passed to the team lead."),
+            "de": (
+                "Kunde sehr verärgert, Rückruf durch Team Lead zugesagt.",
+                "Gesprächsaufzeichnung angefordert, Feedback an Teamleitung.",
+            ),
+            "en": (
+                "Customer very upset; lead promised a call back.",
+                "Requested the call recording, feedback passed to the team lead.",
+            ),
         },
     ),
     "business": _Topic(
         subjects=[
-            ("Sammelrechnung für {month} fehlt", "Consolidated invoice for {month} missing",
-             ("b2b", "invoice")),
-            ("Weitere Nutzer für unser Firmenkonto", "Add users to our business account",
-             ("b2b",)),
-            ("Rahmenvertrag: Angebot für {qty} Geräte",
-             "Framework agreement: quote for {qty} devices", ("b2b", "quote")),
-            ("USt-IdNr. auf Rechnungen ergänzen", "Add our VAT number to invoices",
-             ("b2b", "invoice")),
-            ("Ansprechpartner im Firmenkonto ändern",
-             "Change the contact person on our business account", ("b2b",)),
-            ("Großbestellung {order} - Liefertermin", "Bulk order {order} - delivery date",
-             ("b2b", "bulk-order")),
+            (
+                "Sammelrechnung für {month} fehlt",
+                "Consolidated invoice for {month} missing",
+                ("b2b", "invoice"),
+            ),
+            ("Weitere Nutzer für unser Firmenkonto", "Add users to our business account", ("b2b",)),
+            (
+                "Rahmenvertrag: Angebot für {qty} Geräte",
+                "Framework agreement: quote for {qty} devices",
+                ("b2b", "quote"),
+            ),
+            (
+                "USt-IdNr. auf Rechnungen ergänzen",
+                "Add our VAT number to invoices",
+                ("b2b", "invoice"),
+            ),
+            (
+                "Ansprechpartner im Firmenkonto ändern",
+                "Change the contact person on our business account",
+                ("b2b",),
+            ),
+            (
+                "Großbestellung {order} - Liefertermin",
+                "Bulk order {order} - delivery date",
+                ("b2b", "bulk-order"),
+            ),
         ],
         customer={
             "de": (
@@ -786,34 +1224,50 @@ _TOPICS: dict[str, _Topic] = {
         },
         ask={
             "de": "Bitte bestätigen Sie mir noch die Lieferadressen der Filialen und einen "
-                  "Ansprechpartner vor Ort.",
+            "Ansprechpartner vor Ort.",
             "en": "Please confirm the delivery addresses of the branches and a contact "
-                  "person on site.",
+            "person on site.",
         },
         solve={
             "de": "das Angebot und die korrigierte Rechnung liegen Ihnen vor; alle künftigen "
-                  "Rechnungen enthalten Ihre USt-IdNr.",
+            "Rechnungen enthalten Ihre USt-IdNr.",
             "en": "you now have the quote and the corrected invoice; all future invoices "
-                  "will include your VAT number.",
+            "will include your VAT number.",
         },
         note={
-            "de": ("Rahmenvertrag geprüft: Staffelpreis ab 50 Geräten gilt.",
-                   "Key Account informiert, Angebot braucht Freigabe Vertrieb."),
-            "en": ("Checked the framework agreement: volume pricing from 50 devices applies.",
-                   "Key account manager informed; quote needs sales approval."),
+            "de": (
+                "Rahmenvertrag geprüft: Staffelpreis ab 50 Geräten gilt.",
+                "Key Account informiert, Angebot braucht Freigabe Vertrieb.",
+            ),
+            "en": (
+                "Checked the framework agreement: volume pricing from 50 devices applies.",
+                "Key account manager informed; quote needs sales approval.",
+            ),
         },
     ),
     "field": _Topic(
         subjects=[
-            ("Technikertermin am {date} verschieben", "Reschedule engineer visit on {date}",
-             ("engineer-visit", "appointment")),
-            ("Techniker ist nicht erschienen", "Engineer did not turn up",
-             ("engineer-visit", "no-show")),
+            (
+                "Technikertermin am {date} verschieben",
+                "Reschedule engineer visit on {date}",
+                ("engineer-visit", "appointment"),
+            ),
+            (
+                "Techniker ist nicht erschienen",
+                "Engineer did not turn up",
+                ("engineer-visit", "no-show"),
+            ),
             ("Termin zur Zählerablesung", "Meter reading appointment", ("appointment",)),
-            ("Installation des Anschlusses in {city}", "Installation of the line in {city}",
-             ("installation",)),
-            ("Gerät nach Technikerbesuch defekt", "Device faulty after the engineer's visit",
-             ("engineer-visit",)),
+            (
+                "Installation des Anschlusses in {city}",
+                "Installation of the line in {city}",
+                ("installation",),
+            ),
+            (
+                "Gerät nach Technikerbesuch defekt",
+                "Device faulty after the engineer's visit",
+                ("engineer-visit",),
+            ),
             ("Wartungstermin vereinbaren", "Book a maintenance appointment", ("appointment",)),
         ],
         customer={
@@ -851,23 +1305,26 @@ _TOPICS: dict[str, _Topic] = {
         },
         ask={
             "de": "Passt Ihnen Dienstag zwischen 8 und 12 Uhr oder Donnerstag zwischen 13 "
-                  "und 17 Uhr besser?",
+            "und 17 Uhr besser?",
             "en": "Would Tuesday between 8am and noon or Thursday between 1pm and 5pm suit "
-                  "you better?",
+            "you better?",
         },
         solve={
             "de": "der Techniker war heute bei Ihnen und hat das {device} ersetzt. Laut "
-                  "Protokoll läuft wieder alles.",
+            "Protokoll läuft wieder alles.",
             "en": "the engineer visited you today and replaced the {device}. According to "
-                  "the report everything is working again.",
+            "the report everything is working again.",
         },
         note={
-            "de": ("Disposition: Techniker krank, Termin nicht umgeplant. Vorrangtermin "
-                   "gebucht.",
-                   "Auftrag an Außendienst übergeben, Material vorab bestellt."),
-            "en": ("Dispatch: engineer off sick and the visit was not reassigned. Priority "
-                   "slot booked.",
-                   "Job handed to field service; parts ordered in advance."),
+            "de": (
+                "Disposition: Techniker krank, Termin nicht umgeplant. Vorrangtermin gebucht.",
+                "Auftrag an Außendienst übergeben, Material vorab bestellt.",
+            ),
+            "en": (
+                "Dispatch: engineer off sick and the visit was not reassigned. Priority "
+                "slot booked.",
+                "Job handed to field service; parts ordered in advance.",
+            ),
         },
     ),
 }
@@ -903,19 +1360,49 @@ _FOLLOW_UP = {
 # --------------------------------------------------------------------------------------------
 
 _STATUS_WEIGHTS = {
-    CaseStatus.NEW: 14, CaseStatus.OPEN: 34, CaseStatus.PENDING: 22,
-    CaseStatus.ON_HOLD: 8, CaseStatus.SOLVED: 12, CaseStatus.CLOSED: 10,
+    CaseStatus.NEW: 14,
+    CaseStatus.OPEN: 34,
+    CaseStatus.PENDING: 22,
+    CaseStatus.ON_HOLD: 8,
+    CaseStatus.SOLVED: 12,
+    CaseStatus.CLOSED: 10,
 }
-_PRIORITY_WEIGHTS = {Priority.LOW: 12, Priority.NORMAL: 62, Priority.HIGH: 19,
-                     Priority.URGENT: 7}
-_CHANNEL_WEIGHTS = {Channel.EMAIL: 36, Channel.PHONE: 20, Channel.CHAT: 18, Channel.WEB: 12,
-                    Channel.SMS: 6, Channel.SOCIAL: 8}
+_PRIORITY_WEIGHTS = {Priority.LOW: 12, Priority.NORMAL: 62, Priority.HIGH: 19, Priority.URGENT: 7}
+_CHANNEL_WEIGHTS = {
+    Channel.EMAIL: 36,
+    Channel.PHONE: 20,
+    Channel.CHAT: 18,
+    Channel.WEB: 12,
+    Channel.SMS: 6,
+    Channel.SOCIAL: 8,
+}
 _TIER_WEIGHTS = {SupportTier.STANDARD: 80, SupportTier.GOLD: 15, SupportTier.PLATINUM: 5}
 # Business topics are for company accounts; households spread over the rest.
-_TOPIC_WEIGHTS = {"billing": 22, "cards": 12, "delivery": 18, "technical": 14, "returns": 10,
-                  "login": 9, "complaints": 6, "field": 6}
-_TRANSLIT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe",
-                           "Ü": "Ue", "ı": "i", "ş": "s", "'": "", " ": ""})  # noqa: RUF001 (Turkish dotless i, on purpose)
+_TOPIC_WEIGHTS = {
+    "billing": 22,
+    "cards": 12,
+    "delivery": 18,
+    "technical": 14,
+    "returns": 10,
+    "login": 9,
+    "complaints": 6,
+    "field": 6,
+}
+_TRANSLIT = str.maketrans(
+    {
+        "ä": "ae",
+        "ö": "oe",
+        "ü": "ue",
+        "ß": "ss",
+        "Ä": "Ae",
+        "Ö": "Oe",
+        "Ü": "Ue",
+        "ı": "i",
+        "ş": "s",
+        "'": "",
+        " ": "",
+    }
+)
 _SYSTEM = "System"
 
 
@@ -989,76 +1476,121 @@ def _draft(cases: int, seed: int, now: datetime | None) -> _Draft:
     tier_of = {a.id: a.tier for a in data.accounts}
     for n in range(cases):
         person = rng.choice(people)
-        _make_case(rng, now, data, FIRST_CASE_NUMBER + n, person, queue_by_slug, team_agents,
-                   tier_of.get(person.contact.account_id or ""))
+        _make_case(
+            rng,
+            now,
+            data,
+            FIRST_CASE_NUMBER + n,
+            person,
+            queue_by_slug,
+            team_agents,
+            tier_of.get(person.contact.account_id or ""),
+        )
     return data
 
 
 def _make_queues(rng: random.Random, now: datetime) -> list[Queue]:
     return [
-        Queue(id=_uuid(rng), slug=slug, name=name, country=country, topic=topic, version=1,
-              updated_at=now - timedelta(days=90))
+        Queue(
+            id=_uuid(rng),
+            slug=slug,
+            name=name,
+            country=country,
+            topic=topic,
+            version=1,
+            updated_at=now - timedelta(days=90),
+        )
         for slug, name, country, topic in _QUEUES
     ]
 
 
 def _make_agents(rng: random.Random, now: datetime) -> list[Agent]:
     return [
-        Agent(id=_uuid(rng), handle=handle, name=name, role=AgentRole(role), team=team,
-              email=f"{handle}@csm-demo.example", capacity=rng.choice((15, 20, 20, 25)),
-              version=1, updated_at=now - timedelta(days=rng.randint(31, 120)))
+        Agent(
+            id=_uuid(rng),
+            handle=handle,
+            name=name,
+            role=AgentRole(role),
+            team=team,
+            email=f"{handle}@csm-demo.example",
+            capacity=rng.choice((15, 20, 20, 25)),
+            version=1,
+            updated_at=now - timedelta(days=rng.randint(31, 120)),
+        )
         for handle, name, role, team in _AGENTS
     ]
 
 
-def _make_customers(
-    rng: random.Random, now: datetime, data: _Draft, wanted: int
-) -> list[_Person]:
+def _make_customers(rng: random.Random, now: datetime, data: _Draft, wanted: int) -> list[_Person]:
     people: list[_Person] = []
     numbers = rng.sample(range(10_000, 9_999_999), wanted + 10)
     while len(people) < wanted:
         lang = "de" if rng.random() < 0.55 else "en"
         weight_country = _PLACES[lang]
         _, country, cities, phones = rng.choices(
-            weight_country, weights=[p[0] for p in weight_country])[0]
+            weight_country, weights=[p[0] for p in weight_country]
+        )[0]
         city = rng.choice(cities)
         last_names = _LAST_DE if lang == "de" else _LAST_EN
         company = rng.random() < 0.18
         family = rng.choice(last_names)
         if company:
             name = rng.choice(_COMPANIES[lang]).format(
-                last=family, last2=rng.choice(last_names), city=city)
-            domain = _ascii(name.split(" GmbH")[0].split(" Ltd")[0].split(" KG")[0]
-                            .split(" LLP")[0].replace("&", "und" if lang == "de" else "and")
-                            .replace(".", ""))
+                last=family, last2=rng.choice(last_names), city=city
+            )
+            domain = _ascii(
+                name.split(" GmbH")[0]
+                .split(" Ltd")[0]
+                .split(" KG")[0]
+                .split(" LLP")[0]
+                .replace("&", "und" if lang == "de" else "and")
+                .replace(".", "")
+            )
             domain += ".de" if lang == "de" else (".co.uk" if country == "GB" else ".ie")
             size = rng.randint(2, 5)
         else:
             name = _HOUSEHOLD[lang].format(last=family)
             domain = ""
             size = 1 if rng.random() < 0.8 else 2
-        account = Account(id=_uuid(rng), name=name, country=country,
-                          tier=_pick(rng, _TIER_WEIGHTS), version=1,
-                          updated_at=now - timedelta(days=rng.randint(31, 720)))
+        account = Account(
+            id=_uuid(rng),
+            name=name,
+            country=country,
+            tier=_pick(rng, _TIER_WEIGHTS),
+            version=1,
+            updated_at=now - timedelta(days=rng.randint(31, 720)),
+        )
         data.accounts.append(account)
         for _ in range(min(size, wanted - len(people))):
             female = rng.random() < 0.5
-            firsts = (_FIRST_DE_F if female else _FIRST_DE_M) if lang == "de" else (
-                _FIRST_EN_F if female else _FIRST_EN_M)
+            firsts = (
+                (_FIRST_DE_F if female else _FIRST_DE_M)
+                if lang == "de"
+                else (_FIRST_EN_F if female else _FIRST_EN_M)
+            )
             first = rng.choice(firsts)
             last = family if not company else rng.choice(last_names)
-            local = rng.choice((f"{first}.{last}", f"{first[0]}.{last}",
-                                f"{first}{last}{rng.randint(1, 99)}"))
+            local = rng.choice(
+                (f"{first}.{last}", f"{first[0]}.{last}", f"{first}{last}{rng.randint(1, 99)}")
+            )
             email = f"{_ascii(local)}@{domain or rng.choice(_MAIL_PROVIDERS[lang])}"
             prefix = rng.choice(phones)
             # UK prefixes end inside Ofcom's drama ranges: only the last digits vary.
-            phone = (f"{prefix}{rng.randint(100, 999)}" if prefix.startswith("+44")
-                     else f"{prefix} {rng.randint(1000000, 9999999)}")
+            phone = (
+                f"{prefix}{rng.randint(100, 999)}"
+                if prefix.startswith("+44")
+                else f"{prefix} {rng.randint(1000000, 9999999)}"
+            )
             contact = Contact(
-                id=_uuid(rng), account_id=account.id,
+                id=_uuid(rng),
+                account_id=account.id,
                 customer_number=f"K-{numbers[len(people)]:07d}",
-                first_name=first, last_name=last, email=email, phone=phone,
-                language=lang, version=1,
+                first_name=first,
+                last_name=last,
+                email=email,
+                phone=phone,
+                language=lang,
+                version=1,
                 updated_at=now - timedelta(days=rng.randint(31, 720)),
             )
             data.contacts.append(contact)
@@ -1116,8 +1648,11 @@ def _make_case(
     business = person.company and rng.random() < 0.35
     topic_key = "business" if business else _pick(rng, _TOPIC_WEIGHTS)
     topic = _TOPICS[topic_key]
-    slug = next(s for s, _, _, t in _QUEUES if t == topic_key) if topic_key != "billing" else (
-        "billing-de" if lang == "de" else "billing-uk")
+    slug = (
+        next(s for s, _, _, t in _QUEUES if t == topic_key)
+        if topic_key != "billing"
+        else ("billing-de" if lang == "de" else "billing-uk")
+    )
     queue = queues[slug]
     status = _pick(rng, _STATUS_WEIGHTS)
     priority = _pick(rng, _PRIORITY_WEIGHTS)
@@ -1143,25 +1678,48 @@ def _make_case(
     replier = assignee or rng.choice(workers)
 
     case_id = _uuid(rng)
-    timeline = _timeline(rng, lang, status, channel, queue, topic, values, person, assignee,
-                         replier)
+    timeline = _timeline(
+        rng, lang, status, channel, queue, topic, values, person, assignee, replier
+    )
     times = _spread(rng, created, now, len(timeline))
     for (kind, author, body), at in zip(timeline, times, strict=True):
-        data.messages.append(dict(
-            id=_uuid(rng), case_id=case_id, kind=kind,
-            author_agent_id=author.id if isinstance(author, Agent) else None,
-            author_contact_id=contact.id if kind == MessageKind.CUSTOMER else None,
-            author_name=(author.name if isinstance(author, Agent) else
-                         contact.display_name if kind == MessageKind.CUSTOMER else _SYSTEM),
-            body=body, created_at=at, version=1,
-        ))
-    data.cases.append(dict(
-        id=case_id, number=f"CS-{number}", subject=subject, status=status, priority=priority,
-        channel=channel, queue_id=queue.id, assignee_id=assignee.id if assignee else None,
-        contact_id=contact.id, tags=tags, created_at=created, updated_at=times[-1],
-        # Each event on the timeline was one change of the case.
-        version=1 + sum(1 for kind, _, _ in timeline if kind == MessageKind.EVENT),
-    ))
+        data.messages.append(
+            dict(
+                id=_uuid(rng),
+                case_id=case_id,
+                kind=kind,
+                author_agent_id=author.id if isinstance(author, Agent) else None,
+                author_contact_id=contact.id if kind == MessageKind.CUSTOMER else None,
+                author_name=(
+                    author.name
+                    if isinstance(author, Agent)
+                    else contact.display_name
+                    if kind == MessageKind.CUSTOMER
+                    else _SYSTEM
+                ),
+                body=body,
+                created_at=at,
+                version=1,
+            )
+        )
+    data.cases.append(
+        dict(
+            id=case_id,
+            number=f"CS-{number}",
+            subject=subject,
+            status=status,
+            priority=priority,
+            channel=channel,
+            queue_id=queue.id,
+            assignee_id=assignee.id if assignee else None,
+            contact_id=contact.id,
+            tags=tags,
+            created_at=created,
+            updated_at=times[-1],
+            # Each event on the timeline was one change of the case.
+            version=1 + sum(1 for kind, _, _ in timeline if kind == MessageKind.EVENT),
+        )
+    )
 
 
 _Entry = tuple[MessageKind, Agent | None, str]
@@ -1181,21 +1739,31 @@ def _timeline(
 ) -> list[_Entry]:
     """The messages of one case in order: (kind, agent author or None, body)."""
     entries: list[_Entry] = [
-        (MessageKind.CUSTOMER, None,
-         _customer_text(rng, lang, channel, rng.choice(topic.customer[lang]).format_map(values),
-                        person))
+        (
+            MessageKind.CUSTOMER,
+            None,
+            _customer_text(
+                rng, lang, channel, rng.choice(topic.customer[lang]).format_map(values), person
+            ),
+        )
     ]
 
     def event(text: str) -> None:
         entries.append((MessageKind.EVENT, None, text))
 
     def public(text: str) -> None:
-        entries.append((MessageKind.PUBLIC, replier,
-                        _agent_text(rng, lang, text.format_map(values), person, replier)))
+        entries.append(
+            (
+                MessageKind.PUBLIC,
+                replier,
+                _agent_text(rng, lang, text.format_map(values), person, replier),
+            )
+        )
 
     def internal() -> None:
-        entries.append((MessageKind.INTERNAL, replier,
-                        rng.choice(topic.note[lang]).format_map(values)))
+        entries.append(
+            (MessageKind.INTERNAL, replier, rng.choice(topic.note[lang]).format_map(values))
+        )
 
     def customer_again() -> None:
         entries.append((MessageKind.CUSTOMER, None, rng.choice(_FOLLOW_UP[lang])))
@@ -1245,25 +1813,33 @@ def _customer_text(
     if channel in (Channel.CHAT, Channel.SMS, Channel.SOCIAL):
         return body
     if channel == Channel.PHONE:
-        lead = "Telefonat, Anliegen der Kundin bzw. des Kunden:" if lang == "de" else (
-            "Phone call, the customer says:")
+        lead = (
+            "Telefonat, Anliegen der Kundin bzw. des Kunden:"
+            if lang == "de"
+            else ("Phone call, the customer says:")
+        )
         return f"{lead}\n\n{body}"
     greeting = rng.choice(_GREETING[lang])
     closing = rng.choice(_CLOSING[lang])
-    return (f"{greeting}\n\n{body}\n\n{closing}\n{contact.display_name}\n"
-            f"{'Kundennummer' if lang == 'de' else 'Customer number'} {contact.customer_number}")
+    return (
+        f"{greeting}\n\n{body}\n\n{closing}\n{contact.display_name}\n"
+        f"{'Kundennummer' if lang == 'de' else 'Customer number'} {contact.customer_number}"
+    )
 
 
 def _agent_text(rng: random.Random, lang: str, body: str, person: _Person, agent: Agent) -> str:
     last = person.contact.last_name
     if lang == "de":
-        salutation = (f"Sehr geehrte Frau {last}," if person.female else
-                      f"Sehr geehrter Herr {last},")
+        salutation = (
+            f"Sehr geehrte Frau {last}," if person.female else f"Sehr geehrter Herr {last},"
+        )
     else:
         salutation = f"Dear {'Ms' if person.female else 'Mr'} {last},"
     first_name = agent.name.split()[0]
-    return (f"{salutation}\n\n{body[:1].upper()}{body[1:]}\n\n{rng.choice(_AGENT_SIGN[lang])}\n"
-            f"{first_name}\n{_TEAM_SIGN[lang]}")
+    return (
+        f"{salutation}\n\n{body[:1].upper()}{body[1:]}\n\n{rng.choice(_AGENT_SIGN[lang])}\n"
+        f"{first_name}\n{_TEAM_SIGN[lang]}"
+    )
 
 
 def _spread(rng: random.Random, created: datetime, now: datetime, n: int) -> list[datetime]:
@@ -1315,9 +1891,14 @@ def seed_database(
             # Core executemany: the ORM unit of work is an order of magnitude slower here.
             session.execute(insert(table), values)
             changes.extend(
-                {"entity": model.entity, "entity_id": row["id"], "op": "upsert",  # type: ignore[attr-defined]
-                 "fields": to_wire(_RowView(table, row)), "actor_agent_id": None,
-                 "changed_at": stamp}
+                {
+                    "entity": model.entity,
+                    "entity_id": row["id"],
+                    "op": "upsert",  # type: ignore[attr-defined]
+                    "fields": to_wire(_RowView(table, row)),
+                    "actor_agent_id": None,
+                    "changed_at": stamp,
+                }
                 for row in values
             )
         if changes:
@@ -1365,8 +1946,11 @@ def _reuse_existing(session: Session, data: _Draft) -> None:
             message["author_agent_id"] = agent_ids[message["author_agent_id"]]
 
 
-_PRIORITY_BUMP = {Priority.LOW: Priority.NORMAL, Priority.NORMAL: Priority.HIGH,
-                  Priority.HIGH: Priority.URGENT}
+_PRIORITY_BUMP = {
+    Priority.LOW: Priority.NORMAL,
+    Priority.NORMAL: Priority.HIGH,
+    Priority.HIGH: Priority.URGENT,
+}
 
 
 def touch_cases(engine: Engine, n: int, *, seed: int = 7) -> list[str]:
@@ -1379,9 +1963,11 @@ def touch_cases(engine: Engine, n: int, *, seed: int = 7) -> list[str]:
     """
     rng = random.Random(seed)
     with Session(engine) as session:
-        candidates = list(session.exec(
-            select(Case.id).where(Case.status != CaseStatus.CLOSED).order_by(Case.id)
-        ).all())
+        candidates = list(
+            session.exec(
+                select(Case.id).where(Case.status != CaseStatus.CLOSED).order_by(Case.id)
+            ).all()
+        )
         chosen = rng.sample(candidates, min(max(n, 0), len(candidates)))
         for case_id in chosen:
             case = session.get(Case, case_id)
@@ -1389,12 +1975,18 @@ def touch_cases(engine: Engine, n: int, *, seed: int = 7) -> list[str]:
             contact = session.get(Contact, case.contact_id) if case.contact_id else None
             lang = contact.language if contact and contact.language in _FOLLOW_UP else "en"
             at = max(utcnow().replace(microsecond=0), case.updated_at + timedelta(seconds=1))
-            mutations.create(session, Message(
-                id=new_id(), case_id=case.id, kind=MessageKind.CUSTOMER,
-                author_contact_id=contact.id if contact else None,
-                author_name=contact.display_name if contact else "Customer",
-                body=rng.choice(_FOLLOW_UP[lang]), created_at=at,
-            ))
+            mutations.create(
+                session,
+                Message(
+                    id=new_id(),
+                    case_id=case.id,
+                    kind=MessageKind.CUSTOMER,
+                    author_contact_id=contact.id if contact else None,
+                    author_name=contact.display_name if contact else "Customer",
+                    body=rng.choice(_FOLLOW_UP[lang]),
+                    created_at=at,
+                ),
+            )
             current = CaseStatus(case.status)
             fields: dict[str, Any] = {"updated_at": at}
             after = status_after_customer_reply(current)

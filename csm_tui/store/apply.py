@@ -86,7 +86,9 @@ def _apply_delta(conn: Connection, row: ChangeRow, applied: Applied) -> None:
         return
     values = from_wire(model, row.fields)
     values.pop("id", None)
-    result = conn.execute(update(table).where(table.c.id == row.id).values(**values)) if values else None
+    result = (
+        conn.execute(update(table).where(table.c.id == row.id).values(**values)) if values else None
+    )
     if result is None or result.rowcount == 0:
         exists = conn.execute(select(table.c.id).where(table.c.id == row.id)).first()
         if exists is None:

@@ -68,7 +68,9 @@ class CaseDetail:
 
 
 def _case_select():  # type: ignore[no-untyped-def]
-    customer = func.trim(func.coalesce(_contact.c.first_name, "") + " " + func.coalesce(_contact.c.last_name, ""))
+    customer = func.trim(
+        func.coalesce(_contact.c.first_name, "") + " " + func.coalesce(_contact.c.last_name, "")
+    )
     return (
         select(
             _case.c.id,

@@ -31,7 +31,9 @@ class Csm:
     home: Path
     env: dict[str, str]
 
-    def __call__(self, *args: str, timeout: float = 120, check: bool = False) -> subprocess.CompletedProcess[str]:
+    def __call__(
+        self, *args: str, timeout: float = 120, check: bool = False
+    ) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
             [*csm_command(), *args],
             env=self.env,
@@ -54,9 +56,7 @@ class Csm:
 @pytest.fixture
 def csm(tmp_path: Path) -> Csm:
     home = tmp_path / "home"
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("CSM_", "PYTHON_KEYRING"))
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CSM_", "PYTHON_KEYRING"))}
     env.update(
         CSM_HOME=str(home),
         # A real keyring backend that keeps its file inside the test's own directory.
@@ -89,6 +89,8 @@ def live_server(tmp_path: Path, csm: Csm) -> Iterator[LiveServer]:
     db_path.parent.mkdir(parents=True)
     db_url = f"sqlite:///{db_path}"
     csm("seed", "--db", db_url, "--cases", str(SEED_CASES), check=True)
-    token = csm("server", "issue-token", "--db", db_url, "--handle", "demo", check=True).stdout.strip()
+    token = csm(
+        "server", "issue-token", "--db", db_url, "--handle", "demo", check=True
+    ).stdout.strip()
     with ServerProcess(db_url, log_file=tmp_path / "server" / "server.log", env=csm.env) as proc:
         yield LiveServer(proc.url, db_path, db_url, token, proc)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import sqlite3
 
@@ -14,7 +15,9 @@ from tests.e2e.conftest import SEED_CASES, Csm, LiveServer
 
 pytestmark = pytest.mark.e2e
 
-CASE_COLUMNS = "id, number, subject, status, priority, channel, queue_id, assignee_id, contact_id, version"
+CASE_COLUMNS = (
+    "id, number, subject, status, priority, channel, queue_id, assignee_id, contact_id, version"
+)
 
 
 class RecordingTransport(httpx.HTTPTransport):
@@ -26,10 +29,14 @@ class RecordingTransport(httpx.HTTPTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         response = super().handle_request(request)
-        response.read()
+        raw = b"".join(response.stream)  # type: ignore[union-attr]
+        response.close()
         if request.url.path == "/api/v1/changes":
-            self.bodies.append(json.loads(response.content))
-        return response
+            gzipped = response.headers.get("content-encoding") == "gzip"
+            self.bodies.append(json.loads(gzip.decompress(raw) if gzipped else raw))
+        return httpx.Response(
+            response.status_code, headers=response.headers, stream=httpx.ByteStream(raw)
+        )
 
 
 def _local_cases(store) -> list[tuple]:
@@ -41,7 +48,9 @@ def _server_cases(server: LiveServer) -> list[tuple]:
     return sorted(server.query(f"SELECT {CASE_COLUMNS} FROM 'case'"))
 
 
-def test_login_sync_mirrors_server_then_pulls_only_changes(csm: Csm, live_server: LiveServer) -> None:
+def test_login_sync_mirrors_server_then_pulls_only_changes(
+    csm: Csm, live_server: LiveServer
+) -> None:
     login = csm("login", "--server", live_server.url, "--token", live_server.token, check=True)
     assert "Signed in" in login.stdout
     # The token is in the keyring, never in the config file.

@@ -37,14 +37,24 @@ def _reply(status: int = 200, body: bytes = b"", headers: dict[str, str] | None 
 
 GOOD_PAGE = {
     "rows": [
-        {"seq": 0, "entity": "queue", "id": "q1", "op": "upsert",
-         "fields": {"id": "q1", "slug": "billing", "name": "Billing", "version": 1,
-                    "updated_at": "2026-11-01T10:00:00"}},
+        {
+            "seq": 0,
+            "entity": "queue",
+            "id": "q1",
+            "op": "upsert",
+            "fields": {
+                "id": "q1",
+                "slug": "billing",
+                "name": "Billing",
+                "version": 1,
+                "updated_at": "2026-11-01T10:00:00",
+            },
+        },
     ],
     "cursor": "d.5",
     "more": False,
     "snapshot": True,
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize(
@@ -54,17 +64,28 @@ GOOD_PAGE = {
         (_reply(body=json.dumps({"rows": "nope"}).encode()), "does not understand"),
         (_reply(body=json.dumps({"cursor": "d.1"}).encode()), "does not understand"),
         (
-            _reply(body=gzip.compress(json.dumps(GOOD_PAGE).encode())[:30],
-                   headers={"content-encoding": "gzip"}),
+            _reply(
+                body=gzip.compress(json.dumps(GOOD_PAGE).encode())[:30],
+                headers={"content-encoding": "gzip"},
+            ),
             "cut off or badly compressed",
         ),
-        (_reply(500, json.dumps({"detail": "The case server hit an internal error; try again."}).encode()),
-         "answered 500"),
+        (
+            _reply(
+                500,
+                json.dumps(
+                    {"detail": "The case server hit an internal error; try again."}
+                ).encode(),
+            ),
+            "answered 500",
+        ),
         (_reply(401, json.dumps({"detail": "Missing or invalid token."}).encode()), "csm login"),
         (_reply(502, b"bad gateway"), "answered 502."),
     ],
-)  # fmt: skip
-def test_bad_replies_are_one_sentence_and_change_nothing(tmp_path: Path, handler, expected: str) -> None:  # type: ignore[no-untyped-def]
+)
+def test_bad_replies_are_one_sentence_and_change_nothing(
+    tmp_path: Path, handler, expected: str
+) -> None:  # type: ignore[no-untyped-def]
     desk = _desk(tmp_path, handler)
     set_state(desk.store, CURSOR_KEY, "d.3")
     with pytest.raises(CsmError) as info:
@@ -83,7 +104,7 @@ def test_unreachable_server_is_one_sentence(tmp_path: Path) -> None:
         raise httpx.ConnectError("connection refused", request=request)
 
     desk = _desk(tmp_path, refuse)
-    with pytest.raises(CsmError, match="Cannot reach the case server at http://cases.test"):
+    with pytest.raises(CsmError, match=r"Cannot reach the case server at http://cases\.test"):
         desk.sync()
     desk.close()
 

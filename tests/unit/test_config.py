@@ -31,9 +31,13 @@ def test_defaults_file_and_env_override(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("text", "fragment"),
-    [('server = "ftp://x"', "'server'"), ("sync_interval = -1", "'sync_interval'"),
-     ("nonsense = 1", "'nonsense'"), ("server = [", "not valid TOML")],
-)  # fmt: skip
+    [
+        ('server = "ftp://x"', "'server'"),
+        ("sync_interval = -1", "'sync_interval'"),
+        ("nonsense = 1", "'nonsense'"),
+        ("server = [", "not valid TOML"),
+    ],
+)
 def test_a_bad_config_is_one_sentence(tmp_path: Path, text: str, fragment: str) -> None:
     locs = locations({"CSM_HOME": str(tmp_path)}).ensure()
     locs.config_file.write_text(text + "\n")
@@ -58,8 +62,10 @@ def test_no_keyring_backend_names_the_way_out(monkeypatch: pytest.MonkeyPatch) -
     previous = keyring.get_keyring()
     keyring.set_keyring(fail.Keyring())
     try:
-        for call in (lambda: credentials.get_token("http://x"),
-                     lambda: credentials.set_token("http://x", "t")):  # fmt: skip
+        for call in (
+            lambda: credentials.get_token("http://x"),
+            lambda: credentials.set_token("http://x", "t"),
+        ):
             with pytest.raises(CsmError) as info:
                 call()
             assert "keyrings.alt" in str(info.value) and "CSM_TOKEN" in str(info.value)

@@ -38,7 +38,13 @@ def test_solved_can_be_reopened_and_closed() -> None:
 
 @pytest.mark.parametrize(
     ("before", "after"),
-    [(S.PENDING, S.OPEN), (S.ON_HOLD, S.OPEN), (S.SOLVED, S.OPEN), (S.NEW, S.NEW), (S.OPEN, S.OPEN)],
+    [
+        (S.PENDING, S.OPEN),
+        (S.ON_HOLD, S.OPEN),
+        (S.SOLVED, S.OPEN),
+        (S.NEW, S.NEW),
+        (S.OPEN, S.OPEN),
+    ],
 )
 def test_customer_reply_reopens_waiting_cases(before: CaseStatus, after: CaseStatus) -> None:
     assert status_after_customer_reply(before) == after
@@ -46,8 +52,11 @@ def test_customer_reply_reopens_waiting_cases(before: CaseStatus, after: CaseSta
 
 def test_priority_rank_orders_urgency() -> None:
     assert sorted(Priority, key=lambda p: p.rank) == [
-        Priority.LOW, Priority.NORMAL, Priority.HIGH, Priority.URGENT
-    ]  # fmt: skip
+        Priority.LOW,
+        Priority.NORMAL,
+        Priority.HIGH,
+        Priority.URGENT,
+    ]
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,8 @@ PACKAGE = Path(__file__).resolve().parents[2] / "csm_tui"
 def _modules(layer: str) -> list[str]:
     root = PACKAGE / layer
     return sorted(
-        "csm_tui." + ".".join(p.relative_to(PACKAGE).with_suffix("").parts).removesuffix(".__init__")
+        "csm_tui."
+        + ".".join(p.relative_to(PACKAGE).with_suffix("").parts).removesuffix(".__init__")
         for p in root.rglob("*.py")
     )
 
@@ -49,16 +50,34 @@ def test_store_sync_and_server_never_import_textual(layer: str) -> None:
 
 def test_server_shares_only_domain_and_wire_schemas() -> None:
     loaded = _imported_by(_modules("server"))
-    assert _forbidden(
-        loaded,
-        ("csm_tui.store", "csm_tui.sync.client", "csm_tui.sync.engine", "csm_tui.desk",
-         "csm_tui.app", "csm_tui.screens", "csm_tui.widgets", "httpx"),
-    ) == []  # fmt: skip
+    assert (
+        _forbidden(
+            loaded,
+            (
+                "csm_tui.store",
+                "csm_tui.sync.client",
+                "csm_tui.sync.engine",
+                "csm_tui.desk",
+                "csm_tui.app",
+                "csm_tui.screens",
+                "csm_tui.widgets",
+                "httpx",
+            ),
+        )
+        == []
+    )
 
 
 def test_screens_and_widgets_reach_data_only_through_the_desk() -> None:
-    banned = ("sqlalchemy", "sqlmodel", "httpx", "csm_tui.store", "csm_tui.sync.client",
-              "csm_tui.sync.engine", "csm_tui.server")  # fmt: skip
+    banned = (
+        "sqlalchemy",
+        "sqlmodel",
+        "httpx",
+        "csm_tui.store",
+        "csm_tui.sync.client",
+        "csm_tui.sync.engine",
+        "csm_tui.server",
+    )
     offenders = []
     for layer in ("screens", "widgets"):
         for path in (PACKAGE / layer).rglob("*.py"):

@@ -45,9 +45,9 @@ def client(engine: Engine) -> Iterator[TestClient]:
         yield c
 
 
-def _pull_all(client: TestClient, cursor: str | None = None, **params: Any) -> tuple[
-    list[dict[str, Any]], str, list[dict[str, Any]]
-]:
+def _pull_all(
+    client: TestClient, cursor: str | None = None, **params: Any
+) -> tuple[list[dict[str, Any]], str, list[dict[str, Any]]]:
     """Follow ``more`` to the end; returns all rows, the last cursor and the pages."""
     rows: list[dict[str, Any]] = []
     pages: list[dict[str, Any]] = []
@@ -252,8 +252,9 @@ def test_server_imports_no_desk_code():
         " 'csm_tui.store', 'csm_tui.sync.client', 'csm_tui.sync.engine'))]\n"
         "print(','.join(bad))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == ""
 
 

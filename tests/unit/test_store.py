@@ -19,9 +19,13 @@ NOW = datetime(2026, 11, 20, 9, 0)
 
 def _case(i: int, **kw) -> Case:  # type: ignore[no-untyped-def]
     return Case(
-        id=f"c{i}", number=f"CS-{10000 + i}", subject=f"Subject {i}",
-        created_at=NOW, updated_at=NOW.replace(minute=i % 60), **kw,
-    )  # fmt: skip
+        id=f"c{i}",
+        number=f"CS-{10000 + i}",
+        subject=f"Subject {i}",
+        created_at=NOW,
+        updated_at=NOW.replace(minute=i % 60),
+        **kw,
+    )
 
 
 def _snapshot(cases: list[Case], cursor: str = "d.10") -> ChangesPage:

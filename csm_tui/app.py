@@ -1,0 +1,188 @@
+"""The Textual App: modes, app-wide bindings, the command palette, themes, keymap and sync.
+
+:func:`make_app` is the only way in (the CLI and the tests both call it): it takes settings
+and a :class:`~csm_tui.desk.Desk`, and nothing here opens a store or a client itself. Sync runs
+``desk.sync()`` in a thread worker; its outcome comes back as a message, errors go through
+:meth:`CsmApp.route_error`, and screens hear about changed cases through a signal.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.screen import Screen
+from textual.signal import Signal
+from textual.widgets import HelpPanel
+from textual.worker import Worker, WorkerState
+
+from csm_tui.config import Settings
+from csm_tui.desk import Desk
+from csm_tui.errors import CsmError
+from csm_tui.screens.queue import QueueScreen
+from csm_tui.sync.engine import SyncReport
+from csm_tui.themes import BUILTIN_THEMES, DEFAULT_THEME, DESK_TCSS, DOMAIN_VARIABLE_DEFAULTS
+
+_log = logging.getLogger(__name__)
+
+#: Seconds between repaints of the sync status bar ("synced 2 min ago" must keep moving).
+STATUS_TICK_SECONDS = 5.0
+
+#: Shown for failures that are not a CsmError (a bug): the details go to the log.
+UNEXPECTED_ERROR = "Something went wrong inside csm; the details are in the log file."
+
+
+class CsmApp(App[None]):
+    """The contact-center desk."""
+
+    TITLE = "csm desk"
+    CSS_PATH = DESK_TCSS
+    MODES: ClassVar[dict[str, str | type[Screen]]] = {"queue": QueueScreen}  # type: ignore[assignment]
+    DEFAULT_MODE: ClassVar[str] = "queue"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("question_mark", "toggle_help", "Keys", id="app.help", key_display="?"),
+        Binding("ctrl+r", "sync_now", "Sync", id="app.sync"),
+    ]
+
+    @dataclass
+    class SyncFinished(Message):
+        """A sync pulled everything there was."""
+
+        report: SyncReport
+
+    @dataclass
+    class SyncFailed(Message):
+        """A sync stopped; ``error`` is the one sentence to show."""
+
+        error: str
+
+    def __init__(self, settings: Settings, desk: Desk, *, sync_on_start: bool = True) -> None:
+        super().__init__()
+        self.settings = settings
+        self.desk = desk
+        self.sync_on_start = sync_on_start
+        #: Published with the ids of changed cases after a sync that changed any.
+        self.cases_changed_signal: Signal[set[str]] = Signal(self, "cases-changed")
+        #: Published with "is a sync running?" whenever the status bar should repaint.
+        self.sync_status_signal: Signal[bool] = Signal(self, "sync-status")
+        for theme in BUILTIN_THEMES:
+            self.register_theme(theme)
+        self._theme_problem: str | None = None
+        if settings.theme in self.available_themes:
+            self.theme = settings.theme
+        else:
+            self.theme = DEFAULT_THEME
+            self._theme_problem = (
+                f"The theme {settings.theme!r} is unknown, so {DEFAULT_THEME!r} is used; "
+                "pick one with ctrl+p → Theme."
+            )
+        self.set_keymap(settings.keymap)
+
+    # -- set-up ----------------------------------------------------------------------------
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        # Textual's own themes lack our domain variables; without these defaults picking
+        # one from the palette would fail to parse the stylesheet.
+        return {**super().get_theme_variable_defaults(), **DOMAIN_VARIABLE_DEFAULTS}
+
+    def on_mount(self) -> None:
+        if self._theme_problem is not None:
+            self.notify(self._theme_problem, title="Theme", severity="warning")
+        self.set_interval(STATUS_TICK_SECONDS, self._tick_status)
+        if self.desk.can_sync and self.sync_on_start:
+            self.sync_now()
+            self.set_interval(self.settings.sync_interval, self.sync_now)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield SystemCommand("Sync now", "Pull the latest cases from the case server", self.sync_now)
+        yield SystemCommand("Keys", "Show or hide the key help", self.action_toggle_help)
+        yield SystemCommand("Theme", "Switch the colour theme", self.action_change_theme)
+        yield SystemCommand("Quit", "Quit csm desk", self.action_quit)
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def action_toggle_help(self) -> None:
+        if self.screen.query(HelpPanel):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    def action_sync_now(self) -> None:
+        if not self.desk.can_sync:
+            self.notify(
+                "This desk has no case server; sign in with `csm login --server URL`.",
+                title="Sync",
+                severity="warning",
+            )
+            return
+        if self.is_syncing:
+            self.notify("A sync is already running.", title="Sync")
+            return
+        self.sync_now()
+
+    # -- sync ------------------------------------------------------------------------------
+
+    @property
+    def is_syncing(self) -> bool:
+        return any(w.group == "sync" and not w.is_finished for w in self.workers)
+
+    def sync_now(self) -> None:
+        """Start a sync unless one is running (the interval timer lands here too)."""
+        if self.desk.can_sync and not self.is_syncing:
+            self._sync_worker()
+
+    @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
+    def _sync_worker(self) -> None:
+        try:
+            report = self.desk.sync()
+        except CsmError as err:
+            self.post_message(self.SyncFailed(str(err)))
+            return
+        self.post_message(self.SyncFinished(report))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "sync":
+            return
+        if event.state is WorkerState.RUNNING:
+            self.sync_status_signal.publish(True)
+        elif event.state is WorkerState.ERROR and event.worker.error is not None:
+            # Not a CsmError (those come back as SyncFailed): a bug, so log it.
+            self.route_error(event.worker.error)
+            self.sync_status_signal.publish(False)
+
+    def on_csm_app_sync_finished(self, message: SyncFinished) -> None:
+        self.sync_status_signal.publish(False)
+        report = message.report
+        # Any applied row may show in the queue (a renamed contact or agent, not only cases).
+        if report.rows or report.case_ids:
+            self.cases_changed_signal.publish(set(report.case_ids))
+
+    def on_csm_app_sync_failed(self, message: SyncFailed) -> None:
+        self.sync_status_signal.publish(False)
+        self.route_error(CsmError(message.error))
+
+    def route_error(self, error: BaseException) -> None:
+        """The one place failures become visible: a CsmError's sentence is shown as it is,
+        anything else is a bug, logged with its traceback behind a generic sentence."""
+        if isinstance(error, CsmError):
+            self.notify(str(error), title="Sync failed", severity="error", markup=False)
+            return
+        _log.error("unexpected failure in the desk", exc_info=error)
+        self.log.error(f"unexpected failure: {error!r}")
+        self.notify(UNEXPECTED_ERROR, title="Error", severity="error", markup=False)
+
+    def _tick_status(self) -> None:
+        self.sync_status_signal.publish(self.is_syncing)
+
+
+def make_app(settings: Settings, desk: Desk, *, sync_on_start: bool = True) -> CsmApp:
+    """Build the app around ``desk``; ``sync_on_start=False`` keeps tests off the network."""
+    return CsmApp(settings, desk, sync_on_start=sync_on_start)

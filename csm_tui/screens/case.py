@@ -1,0 +1,83 @@
+"""The case screen: header and timeline on the left, the customer on the right.
+
+The detail is one indexed read of a few milliseconds, so it is read while composing: the
+screen's first frame already shows the case, with the newest message in view. A sync that
+touched this case recomposes it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from csm_tui.desk import CaseDetail, Desk
+from csm_tui.widgets.case_header import CaseHeader
+from csm_tui.widgets.customer_panel import CustomerPanel
+from csm_tui.widgets.sync_status import SyncStatusBar
+from csm_tui.widgets.timeline import Timeline
+
+if TYPE_CHECKING:
+    from csm_tui.app import CsmApp
+
+
+class CaseScreen(Screen[None]):
+    """One case with every message, oldest to newest."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back to queue", id="case.back"),
+    ]
+
+    AUTO_FOCUS = "Timeline"
+
+    def __init__(self, case_id: str) -> None:
+        super().__init__()
+        self.case_id = case_id
+        self.detail: CaseDetail | None = None
+
+    @property
+    def csm_app(self) -> CsmApp:
+        return cast("CsmApp", self.app)
+
+    @property
+    def desk(self) -> Desk:
+        return self.csm_app.desk
+
+    def compose(self) -> ComposeResult:
+        self.detail = self.desk.case_detail(self.case_id)
+        detail = self.detail
+        if detail is None:
+            yield Static(
+                Text("This case is no longer in the local store; press escape to go back."),
+                id="case-missing",
+            )
+        else:
+            with Horizontal(id="case-body"):
+                with Vertical(id="case-main"):
+                    yield CaseHeader(detail.case, id="case-header")
+                    yield Timeline(detail.messages, id="timeline")
+                yield CustomerPanel(detail.customer, id="customer-panel")
+        yield SyncStatusBar(self.desk, id="sync-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.csm_app.cases_changed_signal.subscribe(self, self._on_cases_changed)
+        self.csm_app.sync_status_signal.subscribe(self, self._on_sync_status)
+
+    async def _on_cases_changed(self, case_ids: set[str]) -> None:
+        if self.case_id in case_ids:
+            await self.recompose()
+            # recompose replaced the focused timeline; give the keys back to the new one
+            for timeline in self.query(Timeline):
+                timeline.focus()
+
+    def _on_sync_status(self, syncing: bool) -> None:
+        self.query_one(SyncStatusBar).refresh_status(syncing)
+
+    def action_back(self) -> None:
+        self.dismiss()

@@ -1,0 +1,42 @@
+"""Snapshots of the queue and of a case, with fixed data and a fixed clock.
+
+Regenerate with ``--snapshot-update`` and look at the SVGs before committing them.
+"""
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+
+from csm_tui.app import CsmApp, make_app
+from csm_tui.config import Settings
+from csm_tui.desk import Desk
+
+SIZE = (120, 36)
+
+
+def still_app(settings: Settings, desk: Desk) -> CsmApp:
+    app = make_app(settings, desk, sync_on_start=False)
+    app.animation_level = "none"
+    return app
+
+
+def test_queue_screen(snap_compare, desk: Desk, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    async def settle(pilot: Pilot) -> None:
+        await pilot.press("j", "j")
+        await pilot.pause()
+
+    assert snap_compare(still_app(settings, desk), terminal_size=SIZE, run_before=settle)
+
+
+def test_case_screen(snap_compare, desk: Desk, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    async def open_case(pilot: Pilot) -> None:
+        await pilot.press("j", "j", "j", "enter")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(still_app(settings, desk), terminal_size=SIZE, run_before=open_case)
+
+
+def test_empty_queue_light_theme(snap_compare, empty_desk: Desk) -> None:  # type: ignore[no-untyped-def]
+    app = still_app(Settings(theme="csm-light"), empty_desk)
+    assert snap_compare(app, terminal_size=(100, 12))
