@@ -1,6 +1,6 @@
 """`python -m csm_tui` runs the `csm` command."""
 
-from csm_tui.cli import main
+from csm_tui.launch import main
 
 if __name__ == "__main__":
     main()

@@ -1,17 +1,12 @@
 """The ``csm`` command (Typer): launch the desk, demo, login/logout, sync, config, server, seed.
 
-Every expected failure is a :class:`~csm_tui.errors.CsmError` and is printed as one sentence
-with a non-zero exit; an unexpected one is logged with its traceback to the log file in the data
-dir and the user is told where. Heavy modules (Textual, FastAPI) are imported inside the
-commands that need them, so ``csm --help`` stays fast.
+The console script enters through :func:`csm_tui.launch.main`, which turns failures into one
+sentence. Heavy modules (Textual, FastAPI) are imported inside the commands that need them, so
+``csm --help`` stays fast.
 """
 
 from __future__ import annotations
 
-import logging
-import sys
-import traceback
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -19,7 +14,9 @@ from rich.console import Console
 
 from csm_tui import __version__
 from csm_tui.errors import CsmError
-from csm_tui.locations import Locations, locations
+from csm_tui.launch import launch as launch_desk
+from csm_tui.launch import open_desk
+from csm_tui.locations import locations
 from csm_tui.sync_progress import sync_with_progress
 
 err_console = Console(stderr=True, highlight=False)
@@ -61,32 +58,16 @@ def launch(
     """Open the desk (the queue of cases) for the signed-in server."""
     if ctx.invoked_subcommand is not None:
         return
-    from csm_tui.app import make_app
-    from csm_tui.config import load_settings
+    launch_desk(profile)
 
-    locs = locations().ensure()
-    settings = load_settings(locs)
-    desk = _open_desk(locs, settings.server, profile)
+
+def _checked_url(url: str) -> str:
+    from csm_tui.config import SettingError, Settings
+
     try:
-        make_app(settings, desk).run()
-    finally:
-        desk.close()
-
-
-def _open_desk(locs: Locations, server: str | None, profile: str):  # type: ignore[no-untyped-def]
-    from csm_tui.credentials import get_token
-    from csm_tui.desk import Desk
-    from csm_tui.sync.client import CaseServerClient
-
-    if not server:
-        raise CsmError(
-            "No case server is set up; run `csm login --server URL` first, or `csm demo` to try "
-            "the desk on demo data."
-        )
-    token = get_token(server)
-    if not token:
-        raise CsmError(f"You are not signed in to {server}; run `csm login --server {server}`.")
-    return Desk.open(locs.store_file(profile), client=CaseServerClient(server, token))
+        return Settings(server=url).server or url
+    except SettingError as err:
+        raise CsmError(f"The server URL {url!r} {err}.") from None
 
 
 @app.command()
@@ -102,13 +83,13 @@ def login(
     ] = None,
 ) -> None:
     """Sign in: check the token with the server and keep it in the system keyring."""
-    from csm_tui.config import Settings, load_settings, save_setting
+    from csm_tui.config import load_settings, save_setting
     from csm_tui.credentials import set_token
     from csm_tui.sync.client import CaseServerClient
 
     locs = locations().ensure()
     settings = load_settings(locs)
-    url = Settings(server=server).server if server else settings.server
+    url = _checked_url(server) if server else settings.server
     if not url:
         raise CsmError("Say which case server to sign in to: `csm login --server URL`.")
     if token is None:
@@ -150,7 +131,7 @@ def sync(
 
     locs = locations().ensure()
     settings = load_settings(locs)
-    desk = _open_desk(locs, settings.server, profile)
+    desk = open_desk(locs, settings.server, profile)
     try:
         report = desk.sync() if quiet else sync_with_progress(desk, console=err_console)
     finally:
@@ -288,31 +269,5 @@ def config_show() -> None:
     from csm_tui.config import load_settings
 
     settings = load_settings(locations())
-    for key, value in settings.model_dump().items():
+    for key, value in settings.as_dict().items():
         out.print(f"{key} = {value!r}", markup=False)
-
-
-def main() -> None:
-    """Console-script entry point: run the app and turn failures into one sentence."""
-    try:
-        app()
-    except CsmError as err:
-        err_console.print("csm: " + str(err), markup=False, soft_wrap=True)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except Exception as err:  # a bug: the user gets one line, the log gets the traceback
-        log = _log_unexpected(err)
-        err_console.print(
-            f"csm: something went wrong ({type(err).__name__}); details are in {log}.",
-            markup=False,
-            soft_wrap=True,
-        )
-        sys.exit(2)
-
-
-def _log_unexpected(err: BaseException) -> Path:
-    locs = locations().ensure()
-    logging.basicConfig(filename=locs.log_file, level=logging.ERROR)
-    logging.getLogger("csm").error("unexpected error\n%s", "".join(traceback.format_exception(err)))
-    return locs.log_file

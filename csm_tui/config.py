@@ -1,18 +1,21 @@
-"""Settings: a TOML file in the config dir, validated by pydantic, with ``CSM_*`` overrides.
+"""Settings: a TOML file in the config dir, validated on load, with ``CSM_*`` overrides.
 
 The file never holds the token (that lives in the keyring, see ``credentials``). Writing keeps
 the user's comments and layout (tomlkit).
+
+``Settings`` is a plain dataclass checked field by field, not a pydantic model: it is read on
+the way to the first painted queue, and importing pydantic and building the model cost ~60 ms
+of a ~300 ms start (bench/startup.py). The wire schemas, which are not on that path, use
+pydantic.
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
-
-import tomlkit
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from csm_tui.errors import CsmError
 from csm_tui.locations import Locations
@@ -21,25 +24,56 @@ from csm_tui.locations import Locations
 ENV_OVERRIDES = {"CSM_SERVER": "server", "CSM_THEME": "theme"}
 
 
-class Settings(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+class SettingError(ValueError):
+    """One setting is wrong: ``key`` names it, ``str()`` says how."""
 
-    server: str | None = Field(default=None, description="Case server base URL")
-    theme: str = Field(default="csm-dark", description="Theme name")
-    sync_interval: float = Field(default=30.0, gt=0, le=3600, description="Seconds between syncs")
-    keymap: dict[str, str] = Field(
-        default_factory=dict, description="Binding id -> keys, e.g. {'queue.cursor_down' = 'n'}"
-    )
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(problem)
+        self.key = key
 
-    @field_validator("server")
+
+@dataclass(frozen=True)
+class Settings:
+    server: str | None = None
+    """Case server base URL (http:// or https://)."""
+    theme: str = "csm-dark"
+    """Theme name."""
+    sync_interval: float = 30.0
+    """Seconds between background syncs (0 < s <= 3600)."""
+    keymap: dict[str, str] = field(default_factory=dict)
+    """Binding id -> keys, e.g. ``{"queue.cursor_down" = "n"}``."""
+
+    def __post_init__(self) -> None:
+        if self.server is not None:
+            if not isinstance(self.server, str):
+                raise SettingError("server", "must be a URL string")
+            url = self.server.strip().rstrip("/")
+            if not url.startswith(("http://", "https://")):
+                raise SettingError("server", "must start with http:// or https://")
+            object.__setattr__(self, "server", url)
+        if not isinstance(self.theme, str) or not self.theme.strip():
+            raise SettingError("theme", "must be a theme name")
+        interval = self.sync_interval
+        if isinstance(interval, bool) or not isinstance(interval, int | float):
+            raise SettingError("sync_interval", "must be a number of seconds")
+        if not 0 < interval <= 3600:
+            raise SettingError("sync_interval", "must be more than 0 and at most 3600 seconds")
+        object.__setattr__(self, "sync_interval", float(interval))
+        if not isinstance(self.keymap, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in self.keymap.items()
+        ):
+            raise SettingError("keymap", 'must map binding ids to keys, e.g. "app.quit" = "ctrl+q"')
+
     @classmethod
-    def _url(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        value = value.strip().rstrip("/")
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
-        return value
+    def from_mapping(cls, data: dict[str, Any]) -> Settings:
+        known = {f.name for f in fields(cls)}
+        for key in data:
+            if key not in known:
+                raise SettingError(key, f"is not a setting; known: {', '.join(sorted(known))}")
+        return cls(**data)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 def load_settings(locs: Locations, environ: dict[str, str] | None = None) -> Settings:
@@ -50,12 +84,10 @@ def load_settings(locs: Locations, environ: dict[str, str] | None = None) -> Set
         if env.get(var):
             data[key] = env[var]
     try:
-        return Settings.model_validate(data)
-    except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "config"
+        return Settings.from_mapping(data)
+    except SettingError as err:
         raise CsmError(
-            f"The setting '{where}' in {locs.config_file} is invalid ({first['msg']}); "
+            f"The setting '{err.key}' in {locs.config_file} is invalid ({err}); "
             "fix it with `csm config` or edit the file."
         ) from None
 
@@ -73,7 +105,9 @@ def read_config_file(path: Path) -> dict[str, Any]:
 
 def save_setting(locs: Locations, key: str, value: Any) -> None:
     """Set one top-level key in the config file, keeping everything else as the user wrote it."""
-    Settings.model_validate({**read_config_file(locs.config_file), key: value})
+    Settings.from_mapping({**read_config_file(locs.config_file), key: value})
+    import tomlkit  # only when writing: not on the way to the first paint
+
     path = locs.config_file
     path.parent.mkdir(parents=True, exist_ok=True)
     doc = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()

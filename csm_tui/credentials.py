@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import os
 
-import keyring
-import keyring.errors
-
 from csm_tui.errors import CsmError
 
 SERVICE = "csm-tui"
@@ -24,6 +21,9 @@ def get_token(server: str) -> str | None:
     env = os.environ.get("CSM_TOKEN")
     if env:
         return env
+    import keyring  # imported late: finding its backends takes a noticeable part of a start
+    import keyring.errors
+
     try:
         return keyring.get_password(SERVICE, server)
     except keyring.errors.NoKeyringError:
@@ -35,6 +35,9 @@ def get_token(server: str) -> str | None:
 
 
 def set_token(server: str, token: str) -> None:
+    import keyring
+    import keyring.errors
+
     try:
         keyring.set_password(SERVICE, server, token)
     except keyring.errors.NoKeyringError:
@@ -46,6 +49,9 @@ def set_token(server: str, token: str) -> None:
 
 
 def delete_token(server: str) -> bool:
+    import keyring
+    import keyring.errors
+
     try:
         keyring.delete_password(SERVICE, server)
     except keyring.errors.PasswordDeleteError:

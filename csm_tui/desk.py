@@ -1,7 +1,9 @@
 """The Desk: the one facade the Textual screens talk to.
 
-It owns the local store's engine and, when signed in, the sync engine. Screens call its
-read methods (cheap, indexed, safe from any thread) and run :meth:`Desk.sync` in a worker.
+It owns the local store and, when signed in, the connection to the case server. Reads for
+painting go through :class:`~csm_tui.store.queries.StoreReader` (plain ``sqlite3``); the ORM
+engine, the HTTP client and the sync engine are built on first use, inside the sync worker,
+so that neither SQLAlchemy nor httpx is imported before the first queue is on screen.
 Nothing here imports Textual.
 """
 
@@ -10,19 +12,25 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-
-from csm_tui.domain.models import utcnow
 from csm_tui.errors import CsmError
-from csm_tui.store import queries
-from csm_tui.store.apply import LAST_SYNC_KEY, get_state
-from csm_tui.store.engine import make_store_engine
-from csm_tui.store.queries import CaseDetail, CaseRow
-from csm_tui.sync.client import CaseServerClient
-from csm_tui.sync.engine import Progress, SyncEngine, SyncReport
+from csm_tui.store.queries import CaseDetail, CaseRow, CustomerInfo, MessageRow, StoreReader
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from csm_tui.sync.client import CaseServerClient
+    from csm_tui.sync.engine import Progress, SyncEngine
+    from csm_tui.sync.report import SyncReport
+
+__all__ = ["CaseDetail", "CaseRow", "CustomerInfo", "Desk", "MessageRow", "SyncStatus"]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
@@ -40,25 +48,29 @@ class SyncStatus:
 class Desk:
     def __init__(
         self,
-        store: Engine,
+        store_path: Path,
         *,
-        store_path: Path | None = None,
-        client: CaseServerClient | None = None,
+        server: str | None = None,
+        connect: Callable[[], CaseServerClient] | None = None,
         agent_handle: str | None = None,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Callable[[], datetime] = _utcnow,
     ) -> None:
-        self.store = store
+        """``connect`` builds the server client when the first sync needs it; ``server`` is
+        its URL, shown in the status bar before then."""
         self.store_path = store_path
-        self.client = client
+        self.reader = StoreReader(store_path)
         self.agent_handle = agent_handle
         self.clock = clock
-        self._sync = SyncEngine(store, client, clock=clock) if client is not None else None
-        self._sync_lock = threading.Lock()
-        last = get_state(store, LAST_SYNC_KEY)
+        self._connect = connect
+        self._engine: Engine | None = None
+        self._client: CaseServerClient | None = None
+        self._sync: SyncEngine | None = None
+        self._lock = threading.Lock()  # guards building the engine
+        self._sync_lock = threading.Lock()  # one sync at a time
         self._status = SyncStatus(
-            state="offline" if client is not None else "local",
-            server=client.base_url if client is not None else None,
-            last_sync_at=datetime.fromisoformat(last) if last else None,
+            state="offline" if connect is not None else "local",
+            server=server,
+            last_sync_at=self._last_sync_at(),
         )
 
     @classmethod
@@ -68,20 +80,40 @@ class Desk:
         *,
         client: CaseServerClient | None = None,
         agent_handle: str | None = None,
-        clock: Callable[[], datetime] = utcnow,
+        clock: Callable[[], datetime] = _utcnow,
     ) -> Desk:
-        return cls(
-            make_store_engine(store_path),
-            store_path=store_path,
-            client=client,
+        """A desk over ``store_path``, with the store created now (tests, tools) and an
+        already-built client, if any."""
+        desk = cls(
+            store_path,
+            server=client.base_url if client is not None else None,
+            connect=(lambda: client) if client is not None else None,
             agent_handle=agent_handle,
             clock=clock,
         )
+        _ = desk.store
+        return desk
 
     def close(self) -> None:
-        if self.client is not None:
-            self.client.close()
-        self.store.dispose()
+        if self._client is not None:
+            self._client.close()
+        self.reader.close()
+        if self._engine is not None:
+            self._engine.dispose()
+
+    @property
+    def store(self) -> Engine:
+        """The ORM engine of the store (created, with its tables, on first use)."""
+        with self._lock:
+            if self._engine is None:
+                from csm_tui.store.engine import make_store_engine
+
+                self._engine = make_store_engine(self.store_path)
+            return self._engine
+
+    def _last_sync_at(self) -> datetime | None:
+        rows = self.reader._all("SELECT value FROM sync_state WHERE key = 'last_sync_at'")
+        return datetime.fromisoformat(rows[0][0]) if rows and rows[0][0] else None
 
     # -- reads ---------------------------------------------------------------------------
 
@@ -89,13 +121,13 @@ class Desk:
         return self.clock()
 
     def case_count(self) -> int:
-        return queries.count_cases(self.store)
+        return self.reader.count_cases()
 
     def case_window(self, offset: int, limit: int) -> list[CaseRow]:
-        return queries.case_window(self.store, offset, limit)
+        return self.reader.case_window(offset, limit)
 
     def case_detail(self, case_id: str) -> CaseDetail | None:
-        return queries.case_detail(self.store, case_id)
+        return self.reader.case_detail(case_id)
 
     @property
     def status(self) -> SyncStatus:
@@ -103,9 +135,18 @@ class Desk:
 
     @property
     def can_sync(self) -> bool:
-        return self._sync is not None
+        return self._connect is not None
 
     # -- sync ----------------------------------------------------------------------------
+
+    def _sync_engine(self) -> SyncEngine:
+        if self._sync is None:
+            from csm_tui.sync.engine import SyncEngine
+
+            assert self._connect is not None
+            self._client = self._connect()
+            self._sync = SyncEngine(self.store, self._client, clock=self.clock)
+        return self._sync
 
     def sync(self, progress: Progress | None = None) -> SyncReport:
         """Pull everything new from the server. Blocking: call it from a worker thread.
@@ -113,12 +154,12 @@ class Desk:
         Raises CsmError with one sentence on failure; the store is left as it was before the
         failing page (each page commits with its cursor).
         """
-        if self._sync is None:
+        if self._connect is None:
             raise CsmError("This desk has no case server; sign in with `csm login --server URL`.")
         with self._sync_lock:
             self._status = replace(self._status, state="syncing", error=None)
             try:
-                report = self._sync.pull(progress)
+                report = self._sync_engine().pull(progress)
             except CsmError as err:
                 self._status = replace(self._status, state="offline", error=str(err))
                 raise

@@ -16,7 +16,7 @@ from rich.progress import (
 
 if TYPE_CHECKING:
     from csm_tui.desk import Desk
-    from csm_tui.sync.engine import SyncReport
+    from csm_tui.sync.report import SyncReport
     from csm_tui.sync.wire import ChangesPage
 
 

@@ -1,8 +1,5 @@
-"""The desk's screens: the queue (default mode) and the case detail."""
+"""The desk's screens: the queue (default mode) and the case detail, one module each.
 
-from __future__ import annotations
-
-from csm_tui.screens.case import CaseScreen
-from csm_tui.screens.queue import QueueScreen
-
-__all__ = ["CaseScreen", "QueueScreen"]
+Import them from their modules; this package imports nothing, so that opening the queue does
+not pay for screens it has not shown yet.
+"""

@@ -15,7 +15,6 @@ from textual.widgets import Footer, Static
 
 from csm_tui.desk import Desk
 from csm_tui.domain.text import clean_line
-from csm_tui.screens.case import CaseScreen
 from csm_tui.widgets.case_table import CaseTable
 from csm_tui.widgets.sync_status import SyncStatusBar
 
@@ -89,4 +88,7 @@ class QueueScreen(Screen[None]):
 
     def on_case_table_case_selected(self, message: CaseTable.CaseSelected) -> None:
         message.stop()
+        # Imported on first use: the case screen is not on the way to the first paint.
+        from csm_tui.screens.case import CaseScreen
+
         self.app.push_screen(CaseScreen(message.case_id))

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import SQLModel
 
-from csm_tui.errors import CsmError
+from csm_tui.store.errors import store_error
 from csm_tui.store.tables import store_tables
 
 #: How long a writer waits for another connection's lock before giving up (ms).
@@ -42,16 +42,3 @@ def make_store_engine(path: Path) -> Engine:
         engine.dispose()
         raise store_error(path, err) from None
     return engine
-
-
-def store_error(path: Path, err: Exception) -> CsmError:
-    text = str(getattr(err, "orig", err)).lower()
-    if "locked" in text or "busy" in text:
-        return CsmError(
-            f"The local store {path} is locked by another csm process; close it and try again."
-        )
-    if "not a database" in text or "malformed" in text or "corrupt" in text:
-        return CsmError(
-            f"The local store {path} is damaged; move it aside and run `csm sync` to rebuild it."
-        )
-    return CsmError(f"The local store {path} cannot be used ({text}); check the disk and retry.")

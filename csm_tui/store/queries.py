@@ -1,24 +1,25 @@
 """Read queries the desk paints from: a window of the case list, one case with its timeline.
 
+These run on the standard library's ``sqlite3`` rather than SQLAlchemy, on purpose: they are
+on the path from process start to the first painted queue, and importing the ORM alone costs
+more than the whole paint. The SQL is fixed text with ``?`` parameters only.
+
 The queue never loads every case: it asks for the count and for the rows of the window it
 shows (``LIMIT/OFFSET`` over an index), so painting costs the same at 100 or 100,000 cases.
+A store file that does not exist yet, or has no tables yet, reads as empty.
 """
 
 from __future__ import annotations
 
+import json
+import sqlite3
+import threading
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, func, select
-
-from csm_tui.domain.models import Account, Agent, Case, Contact, Message, Queue
-
-_case = Case.__table__  # type: ignore[attr-defined]
-_contact = Contact.__table__  # type: ignore[attr-defined]
-_account = Account.__table__  # type: ignore[attr-defined]
-_agent = Agent.__table__  # type: ignore[attr-defined]
-_queue = Queue.__table__  # type: ignore[attr-defined]
-_message = Message.__table__  # type: ignore[attr-defined]
+from csm_tui.store.errors import store_error
 
 
 @dataclass(frozen=True)
@@ -67,125 +68,132 @@ class CaseDetail:
     messages: list[MessageRow]
 
 
-def _case_select():  # type: ignore[no-untyped-def]
-    customer = func.trim(
-        func.coalesce(_contact.c.first_name, "") + " " + func.coalesce(_contact.c.last_name, "")
-    )
-    return (
-        select(
-            _case.c.id,
-            _case.c.number,
-            _case.c.subject,
-            _case.c.status,
-            _case.c.priority,
-            _case.c.channel,
-            func.coalesce(customer, "").label("customer"),
-            func.coalesce(_queue.c.name, "").label("queue"),
-            func.coalesce(_agent.c.name, "").label("assignee"),
-            _case.c.tags,
-            _case.c.created_at,
-            _case.c.updated_at,
-            _case.c.version,
-        )
-        .select_from(_case)
-        .outerjoin(_contact, _contact.c.id == _case.c.contact_id)
-        .outerjoin(_queue, _queue.c.id == _case.c.queue_id)
-        .outerjoin(_agent, _agent.c.id == _case.c.assignee_id)
-    )
+_CASE_SELECT = """
+SELECT c.id, c.number, c.subject, c.status, c.priority, c.channel,
+       trim(coalesce(p.first_name, '') || ' ' || coalesce(p.last_name, '')) AS customer,
+       coalesce(q.name, '') AS queue, coalesce(a.name, '') AS assignee,
+       c.tags, c.created_at, c.updated_at, c.version
+FROM "case" AS c
+LEFT JOIN contact AS p ON p.id = c.contact_id
+LEFT JOIN queue AS q ON q.id = c.queue_id
+LEFT JOIN agent AS a ON a.id = c.assignee_id
+"""
+
+_CUSTOMER_SELECT = """
+SELECT p.first_name, p.last_name, p.customer_number, p.language, p.email, p.phone,
+       coalesce(acc.name, ''), coalesce(acc.tier, '')
+FROM "case" AS c
+JOIN contact AS p ON p.id = c.contact_id
+LEFT JOIN account AS acc ON acc.id = p.account_id
+WHERE c.id = ?
+"""
+
+_MESSAGES_SELECT = """
+SELECT id, kind, author_name, body, created_at FROM message
+WHERE case_id = ? ORDER BY created_at, id
+"""
 
 
-def _to_case_row(r) -> CaseRow:  # type: ignore[no-untyped-def]
+def _time(value: Any) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def _case_row(r: tuple[Any, ...]) -> CaseRow:
+    tags = json.loads(r[9]) if isinstance(r[9], str) and r[9] else []
     return CaseRow(
-        id=r.id,
-        number=r.number,
-        subject=r.subject,
-        status=r.status,
-        priority=r.priority,
-        channel=r.channel,
-        customer=r.customer,
-        queue=r.queue,
-        assignee=r.assignee,
-        tags=tuple(r.tags or ()),
-        created_at=r.created_at,
-        updated_at=r.updated_at,
-        version=r.version,
+        id=r[0],
+        number=r[1],
+        subject=r[2],
+        status=r[3],
+        priority=r[4],
+        channel=r[5],
+        customer=r[6],
+        queue=r[7],
+        assignee=r[8],
+        tags=tuple(str(t) for t in tags),
+        created_at=_time(r[10]),
+        updated_at=_time(r[11]),
+        version=int(r[12]),
     )
 
 
-def count_cases(engine: Engine) -> int:
-    with engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(_case)).scalar_one())
+class StoreReader:
+    """Read-only queries on the store file; one sqlite3 connection per thread."""
 
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
 
-def case_window(engine: Engine, offset: int, limit: int) -> list[CaseRow]:
-    """Cases ``offset .. offset+limit`` of the queue, most recently updated first."""
-    stmt = (
-        _case_select()
-        .order_by(_case.c.updated_at.desc(), _case.c.id.desc())
-        .offset(max(0, offset))
-        .limit(max(0, limit))
-    )
-    with engine.connect() as conn:
-        return [_to_case_row(r) for r in conn.execute(stmt)]
+    def _conn(self) -> sqlite3.Connection | None:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            if not self.path.exists():
+                return None
+            conn = sqlite3.connect(self.path, check_same_thread=False)
+            conn.execute("PRAGMA busy_timeout=5000")
+            conn.execute("PRAGMA query_only=ON")
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        return conn
 
+    def _all(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        conn = self._conn()
+        if conn is None:
+            return []
+        try:
+            return conn.execute(sql, params).fetchall()
+        except sqlite3.DatabaseError as err:
+            if "no such table" in str(err):  # a store the first sync has not set up yet
+                return []
+            raise store_error(self.path, err) from None
 
-def case_detail(engine: Engine, case_id: str) -> CaseDetail | None:
-    with engine.connect() as conn:
-        row = conn.execute(_case_select().where(_case.c.id == case_id)).first()
-        if row is None:
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    def count_cases(self) -> int:
+        rows = self._all('SELECT count(*) FROM "case"')
+        return int(rows[0][0]) if rows else 0
+
+    def case_window(self, offset: int, limit: int) -> list[CaseRow]:
+        """Cases ``offset .. offset+limit`` of the queue, most recently updated first."""
+        sql = _CASE_SELECT + " ORDER BY c.updated_at DESC, c.id DESC LIMIT ? OFFSET ?"
+        return [_case_row(r) for r in self._all(sql, (max(0, limit), max(0, offset)))]
+
+    def case_detail(self, case_id: str) -> CaseDetail | None:
+        rows = self._all(_CASE_SELECT + " WHERE c.id = ?", (case_id,))
+        if not rows:
             return None
-        cust = conn.execute(
-            select(
-                _contact.c.first_name,
-                _contact.c.last_name,
-                _contact.c.customer_number,
-                _contact.c.language,
-                _contact.c.email,
-                _contact.c.phone,
-                func.coalesce(_account.c.name, "").label("account"),
-                func.coalesce(_account.c.tier, "").label("tier"),
+        cust = self._all(_CUSTOMER_SELECT, (case_id,))
+        customer = (
+            CustomerInfo(
+                name=f"{cust[0][0]} {cust[0][1]}".strip(),
+                customer_number=cust[0][2],
+                language=cust[0][3],
+                email=cust[0][4],
+                phone=cust[0][5],
+                account=cust[0][6],
+                tier=cust[0][7],
             )
-            .select_from(_case)
-            .join(_contact, _contact.c.id == _case.c.contact_id)
-            .outerjoin(_account, _account.c.id == _contact.c.account_id)
-            .where(_case.c.id == case_id)
-        ).first()
-        msgs = conn.execute(
-            select(
-                _message.c.id,
-                _message.c.kind,
-                _message.c.author_name,
-                _message.c.body,
-                _message.c.created_at,
-            )
-            .where(_message.c.case_id == case_id)
-            .order_by(_message.c.created_at, _message.c.id)
-        ).all()
-    customer = (
-        CustomerInfo(
-            name=f"{cust.first_name} {cust.last_name}".strip(),
-            customer_number=cust.customer_number,
-            language=cust.language,
-            email=cust.email,
-            phone=cust.phone,
-            account=cust.account,
-            tier=cust.tier,
+            if cust
+            else None
         )
-        if cust is not None
-        else None
-    )
-    return CaseDetail(
-        case=_to_case_row(row),
-        customer=customer,
-        messages=[MessageRow(m.id, m.kind, m.author_name, m.body, m.created_at) for m in msgs],
-    )
+        messages = [
+            MessageRow(m[0], m[1], m[2], m[3], _time(m[4]))
+            for m in self._all(_MESSAGES_SELECT, (case_id,))
+        ]
+        return CaseDetail(case=_case_row(rows[0]), customer=customer, messages=messages)
 
-
-def entity_counts(engine: Engine) -> dict[str, int]:
-    from csm_tui.domain.models import REPLICATED
-
-    with engine.connect() as conn:
-        return {
-            m.entity: int(conn.execute(select(func.count()).select_from(m.__table__)).scalar_one())  # type: ignore[attr-defined]
-            for m in REPLICATED
-        }
+    def entity_counts(self) -> dict[str, int]:
+        names = ("account", "contact", "agent", "queue", "case", "message")
+        out = {}
+        for name in names:
+            rows = self._all(f'SELECT count(*) FROM "{name}"')
+            out[name] = int(rows[0][0]) if rows else 0
+        return out

@@ -8,7 +8,6 @@ will hold are not touched by that.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Engine
@@ -16,19 +15,8 @@ from sqlalchemy import Engine
 from csm_tui.domain.models import utcnow
 from csm_tui.store.apply import CURSOR_KEY, apply_page, get_state, set_state
 from csm_tui.sync.client import CaseServerClient, CursorGone
+from csm_tui.sync.report import SyncReport
 from csm_tui.sync.wire import DEFAULT_PAGE_BYTES, DEFAULT_PAGE_ROWS, ChangesPage
-
-
-@dataclass
-class SyncReport:
-    pages: int = 0
-    rows: int = 0
-    by_entity: dict[str, int] = field(default_factory=dict)
-    case_ids: set[str] = field(default_factory=set)
-    wire_bytes: int = 0
-    full_resync: bool = False
-    finished_at: datetime | None = None
-
 
 #: Called after each applied page with the report so far and the page just applied.
 Progress = Callable[[SyncReport, ChangesPage], None]

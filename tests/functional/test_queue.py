@@ -13,7 +13,7 @@ from csm_tui.desk import Desk
 from csm_tui.domain.models import Case
 from csm_tui.screens.case import CaseScreen
 from csm_tui.screens.queue import QueueScreen
-from csm_tui.sync.engine import SyncReport
+from csm_tui.sync.report import SyncReport
 from csm_tui.widgets.case_table import EMPTY_HINT, CaseTable, format_age, layout_columns
 from csm_tui.widgets.message_view import MessageView
 from csm_tui.widgets.timeline import Timeline
