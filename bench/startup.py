@@ -3,8 +3,8 @@
 Two ways in: ``make_app()`` on the store (what the tests use) and the real ``csm`` command
 (config, credentials, store, app), signed in to a server that is down, so the desk starts
 offline. Baseline, in the same run on the same machine: a bare Textual app painting a static
-5-column DataTable of one screen of rows. Both run in a real pty of 120x40; the time is from fork to the
-moment a known cell text appears in what the program wrote. Median of several runs.
+5-column DataTable of one screen of rows. Both run in a real pty of 120x40; the time is from
+fork to the moment a known cell text appears in what the program wrote. Median of runs.
 
     make bench    (or: .venv/bin/python bench/startup.py [--runs 5])
 """

@@ -8,8 +8,9 @@ and a :class:`~csm_tui.desk.Desk`, and nothing here opens a store or a client it
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -49,6 +50,7 @@ class CsmApp(App[None]):
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "toggle_help", "Keys", id="app.help", key_display="?"),
         Binding("ctrl+r", "sync_now", "Sync", id="app.sync"),
+        Binding("C", "conflicts", "Conflicts", id="app.conflicts"),
     ]
 
     @dataclass
@@ -84,6 +86,7 @@ class CsmApp(App[None]):
                 "pick one with ctrl+p → Theme."
             )
         self.set_keymap(settings.keymap)
+        self._sync_again = False
 
     # -- set-up ----------------------------------------------------------------------------
 
@@ -99,11 +102,29 @@ class CsmApp(App[None]):
         if self.desk.can_sync and self.sync_on_start:
             # After the first paint: the worker imports the ORM and httpx, which would
             # otherwise compete with painting the queue.
-            self.call_after_refresh(self.sync_now)
+            self.call_after_refresh(self._start_syncing)
             self.set_interval(self.settings.sync_interval, self.sync_now)
+
+    def _start_syncing(self) -> None:
+        self.sync_now()
+        # Pokes from the server's live stream arrive on the listener's thread.
+        self.desk.start_live(self._on_live_change)
+
+    def _on_live_change(self) -> None:
+        # RuntimeError: the app is shutting down; the next start catches up.
+        with contextlib.suppress(RuntimeError):
+            self.call_from_thread(self.sync_now)
+
+    def on_unmount(self) -> None:
+        self.desk.stop_live()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield SystemCommand("Sync now", "Pull the latest cases from the case server", self.sync_now)
+        yield SystemCommand(
+            "Resolve conflicts",
+            "Edits that clash with someone else's, and refused edits",
+            self.action_conflicts,
+        )
         yield SystemCommand("Keys", "Show or hide the key help", self.action_toggle_help)
         yield SystemCommand("Theme", "Switch the colour theme", self.action_change_theme)
         yield SystemCommand("Quit", "Quit csm desk", self.action_quit)
@@ -137,9 +158,20 @@ class CsmApp(App[None]):
         return any(w.group == "sync" and not w.is_finished for w in self.workers)
 
     def sync_now(self) -> None:
-        """Start a sync unless one is running (the interval timer lands here too)."""
-        if self.desk.can_sync and not self.is_syncing:
-            self._sync_worker()
+        """Start a sync; if one is running, run one more right after it, so that a change
+        announced while it ran is not left for the next timer tick."""
+        if not self.desk.can_sync:
+            return
+        if self.is_syncing:
+            self._sync_again = True
+            return
+        self._sync_again = False
+        self._sync_worker()
+
+    def _sync_finished(self) -> None:
+        self.sync_status_signal.publish(False)
+        if self._sync_again:
+            self.sync_now()
 
     @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
     def _sync_worker(self) -> None:
@@ -158,24 +190,68 @@ class CsmApp(App[None]):
         elif event.state is WorkerState.ERROR and event.worker.error is not None:
             # Not a CsmError (those come back as SyncFailed): a bug, so log it.
             self.route_error(event.worker.error)
-            self.sync_status_signal.publish(False)
+            self._sync_finished()
 
     def on_csm_app_sync_finished(self, message: SyncFinished) -> None:
-        self.sync_status_signal.publish(False)
+        self._sync_finished()
         report = message.report
+        if report.conflicts:
+            self.notify(
+                f"{report.conflicts} of your edits clash with someone else's; "
+                "press C to choose which to keep.",
+                title="Conflicts",
+                severity="warning",
+                markup=False,
+            )
+        if report.rejected:
+            self.notify(
+                f"The server refused {report.rejected} of your edits; press C to see why.",
+                title="Edits refused",
+                severity="error",
+                markup=False,
+            )
         # Any applied row may show in the queue (a renamed contact or agent, not only cases).
         if report.rows or report.case_ids:
             self.cases_changed_signal.publish(set(report.case_ids))
 
     def on_csm_app_sync_failed(self, message: SyncFailed) -> None:
-        self.sync_status_signal.publish(False)
+        self._sync_finished()
         self.route_error(CsmError(message.error))
 
-    def route_error(self, error: BaseException) -> None:
+    # -- local edits -----------------------------------------------------------------------
+
+    def edit(self, command: Callable[[], object], case_ids: set[str], done: str = "") -> None:
+        """Run a desk command (one store transaction + outbox row) off the UI thread; the
+        screens repaint from the store when it is written, and a push follows."""
+        self._edit_worker(command, case_ids, done)
+
+    @work(thread=True, group="edit", exit_on_error=False)
+    def _edit_worker(self, command: Callable[[], object], case_ids: set[str], done: str) -> None:
+        try:
+            command()
+        except CsmError as err:
+            self.call_from_thread(self.route_error, err, "Not saved")
+            return
+        self.call_from_thread(self.local_edit_done, case_ids, done)
+
+    def local_edit_done(self, case_ids: set[str], done: str = "") -> None:
+        if case_ids:
+            self.cases_changed_signal.publish(case_ids)
+        self.sync_status_signal.publish(self.is_syncing)
+        if done:
+            self.notify(done, markup=False, timeout=2)
+        self.sync_now()
+
+    def action_conflicts(self) -> None:
+        from csm_tui.screens.conflicts import ConflictsScreen
+
+        self.push_screen(ConflictsScreen())
+
+    def route_error(self, error: BaseException, title: str = "Sync failed") -> None:
         """The one place failures become visible: a CsmError's sentence is shown as it is,
         anything else is a bug, logged with its traceback behind a generic sentence."""
         if isinstance(error, CsmError):
-            self.notify(str(error), title="Sync failed", severity="error", markup=False)
+            self.notify(str(error), title=title, severity="error", markup=False)
             return
         _log.error("unexpected failure in the desk", exc_info=error)
         self.log.error(f"unexpected failure: {error!r}")

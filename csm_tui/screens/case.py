@@ -17,6 +17,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from csm_tui.desk import CaseDetail, Desk
+from csm_tui.domain.enums import CaseStatus, Priority
+from csm_tui.domain.status import can_transition
 from csm_tui.widgets.case_header import CaseHeader
 from csm_tui.widgets.customer_panel import CustomerPanel
 from csm_tui.widgets.sync_status import SyncStatusBar
@@ -31,6 +33,10 @@ class CaseScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back to queue", id="case.back"),
+        Binding("r", "write('public')", "Reply", id="case.reply"),
+        Binding("n", "write('internal')", "Note", id="case.note"),
+        Binding("s", "set_status", "Status", id="case.status"),
+        Binding("p", "set_priority", "Priority", id="case.priority"),
     ]
 
     AUTO_FOCUS = "Timeline"
@@ -81,3 +87,54 @@ class CaseScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.dismiss()
+
+    # -- edits: each one is a desk command (local row + outbox row), pushed by the app --------
+
+    def action_write(self, kind: str) -> None:
+        if self.detail is None:
+            return
+        from csm_tui.screens.message_modal import Draft, MessageModal
+
+        case_id = self.case_id
+
+        def send(draft: Draft | None) -> None:
+            if draft is None:
+                return
+            word = "Reply" if draft.kind == "public" else "Note"
+            self.csm_app.edit(
+                lambda: self.desk.add_message(case_id, draft.kind, draft.body),
+                {case_id},
+                f"{word} saved; it goes to the server with the next sync.",
+            )
+
+        self.app.push_screen(MessageModal(kind, self.detail.case.number), send)
+
+    def action_set_status(self) -> None:
+        if self.detail is None:
+            return
+        current = CaseStatus(self.detail.case.status)
+        choices = [
+            (s.value, s.label) for s in CaseStatus if s == current or can_transition(current, s)
+        ]
+        self._choose("Set status", choices, current.value, "status")
+
+    def action_set_priority(self) -> None:
+        if self.detail is None:
+            return
+        choices = [(p.value, p.value) for p in sorted(Priority, key=lambda p: -p.rank)]
+        self._choose("Set priority", choices, self.detail.case.priority, "priority")
+
+    def _choose(self, title: str, choices: list[tuple[str, str]], current: str, field: str) -> None:
+        from csm_tui.screens.choice import ChoiceModal
+
+        case_id = self.case_id
+
+        def chosen(value: str | None) -> None:
+            if value is None or value == current:
+                return
+            self.csm_app.edit(
+                lambda: self.desk.update_case(case_id, **{field: value}),
+                {case_id},
+            )
+
+        self.app.push_screen(ChoiceModal(title, choices, current), chosen)

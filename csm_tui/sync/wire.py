@@ -62,3 +62,85 @@ class ErrorReply(BaseModel):
     """Every error the server sends: one sentence a person can read."""
 
     detail: str
+
+
+# -- push (POST /api/v1/push) ---------------------------------------------------------------
+
+#: Most mutations one push may carry; the desk sends larger outboxes in several pushes.
+MAX_PUSH_MUTATIONS = 200
+#: Largest push body the server inflates (gzip/zstd), whatever its compressed size.
+MAX_PUSH_INFLATED_BYTES = 8 * 1024 * 1024
+
+
+class Mutation(BaseModel):
+    """One queued edit of the desk.
+
+    ``create`` carries every field of a new entity (a case, a message, a contact) whose id
+    the desk made; ``update`` carries the new values of the changed fields in ``fields`` and
+    the values the desk saw before its edit in ``base``, with the entity ``base_version``.
+    Messages are append-only: only ``create``.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    mid: int = Field(ge=1, description="Rises by exactly 1 per queued mutation of a client")
+    op: Literal["create", "update"]
+    entity: Entity
+    id: str = Field(min_length=1, max_length=64)
+    base_version: int | None = Field(default=None, ge=0)
+    fields: dict[str, Any] = Field(default_factory=dict)
+    base: dict[str, Any] = Field(default_factory=dict)
+
+
+class PushRequest(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    client_id: str = Field(min_length=8, max_length=64)
+    mutations: list[Mutation] = Field(max_length=MAX_PUSH_MUTATIONS)
+
+
+class FieldConflict(BaseModel):
+    """A scalar field both the desk and someone else changed since ``base_version``."""
+
+    field: str
+    mine: Any = None
+    theirs: Any = None
+    by: str | None = Field(default=None, description="Name of who changed it on the server")
+    at: str | None = Field(default=None, description="When (ISO 8601, UTC)")
+
+
+class MutationResult(BaseModel):
+    """``ok``: every field applied. ``conflict``: the fields in ``conflicts`` were not
+    applied (the others in ``applied`` were). ``error``: nothing applied; ``reason`` is one
+    sentence for the agent. A repeated ``mid`` returns the result stored the first time."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    mid: int
+    status: Literal["ok", "conflict", "error"]
+    version: int | None = None
+    applied: list[str] = Field(default_factory=list)
+    conflicts: list[FieldConflict] = Field(default_factory=list)
+    reason: str | None = None
+
+
+class PushReply(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    results: list[MutationResult]
+    last_mid: int = Field(ge=0, description="The highest mid of this client the server holds")
+
+
+class MidGap(BaseModel):
+    """409 reply to a push whose first new mid is not ``last_mid + 1``: nothing was applied."""
+
+    detail: str
+    last_mid: int = Field(ge=0)
+
+
+# -- live (GET /api/v1/stream) --------------------------------------------------------------
+
+#: Seconds between heartbeat comments on an idle stream.
+HEARTBEAT_SECONDS = 25.0
+#: Longest ``wait`` a long-poll of ``/api/v1/changes`` may ask for.
+MAX_LONG_POLL_SECONDS = 30.0

@@ -113,7 +113,21 @@ class SyncStatusBar(Widget):
         line.append_text(sep)
         line.append(f"{status.pending} pending")
         line.append_text(sep)
-        line.append(f"{status.conflicts} conflicts")
+        if status.conflicts:
+            # Stays on every screen until resolved; the glyph carries it without colour.
+            line.append(
+                f"⚠ {status.conflicts} conflicts (C)",
+                style=self.get_component_rich_style("sync-status--error"),
+            )
+        else:
+            line.append("0 conflicts")
+        rejected = getattr(status, "rejected", 0)
+        if rejected:
+            line.append_text(sep)
+            line.append(
+                f"✗ {rejected} refused (C)",
+                style=self.get_component_rich_style("sync-status--error"),
+            )
         if status.error:
             error = clean_line(status.error)
             if len(error) > MAX_ERROR_CHARS:
