@@ -7,6 +7,7 @@ sentence. Heavy modules (Textual, FastAPI) are imported inside the commands that
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -125,12 +126,21 @@ def logout(profile: ProfileOpt = "default") -> None:
 def sync(
     profile: ProfileOpt = "default",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    status: Annotated[
+        bool,
+        typer.Option(
+            "--status", help="Show pending edits, conflicts and the last sync; no network."
+        ),
+    ] = False,
 ) -> None:
-    """Pull every change from the case server into the local store (exit 0 only on success)."""
+    """Send local edits to the case server and pull every change (exit 0 only on success)."""
     from csm_tui.config import load_settings
 
     locs = locations().ensure()
     settings = load_settings(locs)
+    if status:
+        _sync_status(locs.store_file(profile), settings.server)
+        return
     desk = open_desk(locs, settings.server, profile)
     try:
         report = desk.sync() if quiet else sync_with_progress(desk, console=err_console)
@@ -143,6 +153,27 @@ def sync(
             f"({report.wire_bytes / 1024:.1f} KiB on the wire): {counts}.",
             markup=False,
         )
+        out.print(
+            f"Pushed {report.pushed} edits, pulled {report.rows} changes; "
+            f"{report.conflicts} conflicts, {report.rejected} rejected.",
+            markup=False,
+        )
+
+
+def _sync_status(store: Path, server: str | None) -> None:
+    from csm_tui.store.queries import StoreReader
+
+    reader = StoreReader(store)
+    try:
+        pending, conflicts, rejected = reader.outbox_counts()
+        last = reader.state("last_sync_at")
+    finally:
+        reader.close()
+    out.print(f"Pending edits: {pending}", markup=False)
+    out.print(f"Conflicts: {conflicts}", markup=False)
+    out.print(f"Rejected edits: {rejected}", markup=False)
+    out.print(f"Last sync: {last.replace('T', ' ') + ' UTC' if last else 'never'}", markup=False)
+    out.print(f"Server: {server or 'none (run `csm login --server URL`)'}", markup=False)
 
 
 @app.command()

@@ -1,38 +1,65 @@
 """The case server's FastAPI app factory: routes, error replies, compression, size limits.
 
-Owns the HTTP surface of sync protocol v1. Every error leaves as JSON ``{"detail": "..."}``
-with one sentence a person can read; tracebacks stay in the server log.
+Owns the HTTP surface of sync protocol v1: ``/me``, ``/changes`` (pull, with a long-poll
+``wait``), ``/push`` and ``/stream`` (Server-Sent Events). Every error leaves as JSON
+``{"detail": "..."}`` with one sentence a person can read; tracebacks stay in the server log.
+Database work runs in worker threads (sync routes or ``run_in_threadpool``), never on the loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from collections.abc import Iterator
+import math
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from http import HTTPStatus
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import csm_tui
 from csm_tui.domain.models import Agent
-from csm_tui.server import changes
+from csm_tui.server import changes, push
 from csm_tui.server.auth import current_agent
+from csm_tui.server.compression import (
+    MINIMUM_SIZE,
+    BadEncoding,
+    BodyTooLarge,
+    CompressionMiddleware,
+    inflate,
+)
 from csm_tui.server.db import make_engine
+from csm_tui.server.stream import (
+    POLL_INTERVAL_SECONDS,
+    ChangeWatcher,
+    event_stream,
+    exit_signals_set,
+    parse_event_id,
+)
 from csm_tui.sync import wire
 
 log = logging.getLogger("csm_tui.server")
 
-#: Largest request body the server reads (push batches stay far below it).
+#: Largest request body the server reads on most routes.
 MAX_BODY_BYTES = 1024 * 1024
+#: Largest (compressed) push body; a full batch of long messages fits, gzip or not.
+MAX_PUSH_BODY_BYTES = 4 * 1024 * 1024
+PUSH_PATH = "/api/v1/push"
 TOO_LARGE_DETAIL = "The request body is larger than the case server accepts (1 MiB)."
+INFLATED_TOO_LARGE_DETAIL = (
+    f"The push body inflates to more than the case server accepts "
+    f"({wire.MAX_PUSH_INFLATED_BYTES // (1024 * 1024)} MiB); push fewer mutations at once."
+)
 INTERNAL_DETAIL = "The case server hit an internal error; try again."
 
 # Starlette's own details are bare reason phrases; replace them with sentences.
@@ -42,40 +69,66 @@ _PLAIN_DETAILS = {
 }
 
 
-def make_server_app(db_url: str | None = None, *, engine: Engine | None = None) -> FastAPI:
+def make_server_app(
+    db_url: str | None = None,
+    *,
+    engine: Engine | None = None,
+    heartbeat: float = wire.HEARTBEAT_SECONDS,
+    poll_interval: float = POLL_INTERVAL_SECONDS,
+) -> FastAPI:
     """Build the case server app on ``engine`` (made from ``db_url`` when not given).
 
-    The schema is not created here; ``db.init_db`` does that (``run.serve`` calls it).
+    ``heartbeat`` is the idle time before a stream sends a comment line; ``poll_interval``
+    how often the live poller reads the change log while someone listens (tests use small
+    values). The schema is not created here; ``db.init_db`` does that (``run.serve`` calls it).
     """
     if engine is None:
         if not db_url:
             raise ValueError("make_server_app needs a db_url or an engine.")
         engine = make_engine(db_url)
+    if heartbeat <= 0 or poll_interval <= 0:
+        raise ValueError("heartbeat and poll_interval must be positive numbers of seconds.")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # A fresh watcher per run: its asyncio objects belong to this event loop.
+        watcher = ChangeWatcher(engine, poll_interval)
+        app.state.watcher = watcher
+        loop = asyncio.get_running_loop()
+        with exit_signals_set(lambda: loop.call_soon_threadsafe(watcher.begin_shutdown)):
+            try:
+                yield
+            finally:
+                await watcher.close()
 
     app = FastAPI(
         title="csm case server",
         version=csm_tui.__version__,
-        description="Sync protocol v1 of csm-tui: pull changes, push mutations.",
+        description="Sync protocol v1 of csm-tui: pull changes, push mutations, live pokes.",
         responses={
             401: {"model": wire.ErrorReply, "description": "Missing or invalid token"},
         },
+        lifespan=lifespan,
     )
     app.state.engine = engine
-    app.add_middleware(GZipMiddleware, minimum_size=500)
+    app.state.heartbeat = heartbeat
+    # Replaced in the lifespan; this one serves apps run without it (plain ASGI tests).
+    app.state.watcher = ChangeWatcher(engine, poll_interval)
+    app.add_middleware(CompressionMiddleware, minimum_size=MINIMUM_SIZE)
     # Added last so it runs first: an oversized body is refused before anything reads it.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=MAX_BODY_BYTES,
+        path_limits={PUSH_PATH: MAX_PUSH_BODY_BYTES},
+    )
     _add_error_handlers(app)
     _add_routes(app)
+    _add_push_route(app)
+    _add_stream_route(app)
     return app
 
 
-def _session(request: Request) -> Iterator[Session]:
-    with Session(request.app.state.engine) as session:
-        yield session
-
-
 CurrentAgent = Annotated[Agent, Depends(current_agent)]
-DbSession = Annotated[Session, Depends(_session)]
 
 
 def _add_routes(app: FastAPI) -> None:
@@ -96,23 +149,145 @@ def _add_routes(app: FastAPI) -> None:
         )
 
     @app.get("/api/v1/changes", response_model=wire.ChangesPage, tags=["sync"], responses=errors)
-    def get_changes(
+    async def get_changes(
+        request: Request,
         agent: CurrentAgent,
-        session: DbSession,
         cursor: Annotated[str | None, Query(max_length=200)] = None,
         limit: int = wire.DEFAULT_PAGE_ROWS,
         max_bytes: int = wire.DEFAULT_PAGE_BYTES,
+        wait: Annotated[
+            float,
+            Query(description="Long-poll: seconds to wait for a change when none is ready"),
+        ] = 0.0,
     ) -> wire.ChangesPage:
-        """A page of changes after ``cursor``; no cursor starts a full snapshot."""
+        """A page of changes after ``cursor``; no cursor starts a full snapshot.
+
+        With ``wait`` (clamped to MAX_LONG_POLL_SECONDS) and a delta cursor that has nothing
+        after it yet, the reply waits until a change lands or the time is up.
+        """
         # Clamp instead of refusing: a desk asking for too much should still make progress.
         limit = min(max(limit, 1), wire.MAX_PAGE_ROWS)
         max_bytes = min(max(max_bytes, 1), wire.MAX_PAGE_BYTES)
+        # NaN passes min/max untouched; treat it (and any non-finite value) as no wait.
+        wait = min(max(wait, 0.0), wire.MAX_LONG_POLL_SECONDS) if math.isfinite(wait) else 0.0
+        engine: Engine = request.app.state.engine
+
+        def read() -> wire.ChangesPage:
+            with Session(engine) as session:
+                try:
+                    return changes.read_page(session, cursor, limit, max_bytes)
+                except changes.CursorGone as exc:
+                    raise HTTPException(status_code=410, detail=str(exc)) from None
+                except changes.BadCursor as exc:
+                    raise HTTPException(status_code=400, detail=str(exc)) from None
+
+        page = await run_in_threadpool(read)
+        if page.rows or page.snapshot or wait <= 0:
+            return page
+        after = int(page.cursor.removeprefix("d."))
+        watcher: ChangeWatcher = request.app.state.watcher
+        async with watcher.listening():
+            # The poller may not have read the log yet; never sleep past a change already in.
+            if await run_in_threadpool(watcher.read_max_seq) <= after:
+                await watcher.wait_beyond(after, wait)
+        return await run_in_threadpool(read)
+
+
+def _add_push_route(app: FastAPI) -> None:
+    # The body is read by hand (it may be compressed), so FastAPI cannot document it from a
+    # parameter: point the request body at PushRequest and publish that schema below.
+    @app.post(
+        PUSH_PATH,
+        response_model=wire.PushReply,
+        tags=["sync"],
+        responses={
+            403: {"model": wire.ErrorReply, "description": "The client id is another agent's"},
+            409: {"model": wire.MidGap, "description": "A gap in the mids; nothing applied"},
+            413: {"model": wire.ErrorReply, "description": "Body too large, or inflates so"},
+            415: {"model": wire.ErrorReply, "description": "Unknown Content-Encoding"},
+        },
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/PushRequest"}}
+                },
+                "description": "May be sent with Content-Encoding gzip or zstd.",
+            }
+        },
+    )
+    async def push_mutations(
+        request: Request,
+        agent: CurrentAgent,
+        content_encoding: Annotated[str | None, Header()] = None,
+    ) -> Any:
+        """Apply the desk's queued mutations in order, exactly once per ``mid``."""
+        raw = await request.body()
         try:
-            return changes.read_page(session, cursor, limit, max_bytes)
-        except changes.CursorGone as exc:
-            raise HTTPException(status_code=410, detail=str(exc)) from None
-        except changes.BadCursor as exc:
-            raise HTTPException(status_code=400, detail=str(exc)) from None
+            body = inflate(raw, content_encoding, wire.MAX_PUSH_INFLATED_BYTES)
+        except BodyTooLarge:
+            raise HTTPException(status_code=413, detail=INFLATED_TOO_LARGE_DETAIL) from None
+        except BadEncoding as exc:
+            raise HTTPException(status_code=exc.status_code, detail=str(exc)) from None
+        try:
+            batch = wire.PushRequest.model_validate_json(body)
+        except ValidationError as exc:
+            raise RequestValidationError(exc.errors(include_url=False)) from None
+        try:
+            reply = await run_in_threadpool(push.push, request.app.state.engine, agent, batch)
+        except push.ClientOwnedByOther as exc:
+            raise HTTPException(status_code=403, detail=str(exc)) from None
+        except push.MidGapError as exc:
+            gap = wire.MidGap(detail=str(exc), last_mid=exc.last_mid)
+            return JSONResponse(gap.model_dump(), status_code=409)
+        if any(r.status != "error" for r in reply.results):
+            # Listeners on this worker hear of the change now, not at the next poll.
+            request.app.state.watcher.nudge()
+        return reply
+
+    original_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        spec = original_openapi()
+        schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+        body = wire.PushRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, definition in body.pop("$defs", {}).items():
+            schemas.setdefault(name, definition)
+        schemas["PushRequest"] = body
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _add_stream_route(app: FastAPI) -> None:
+    @app.get(
+        "/api/v1/stream",
+        tags=["sync"],
+        response_class=StreamingResponse,
+        responses={200: {"content": {"text/event-stream": {}}, "description": "Change pokes"}},
+    )
+    async def stream(
+        request: Request,
+        agent: CurrentAgent,
+        last_event_id: Annotated[str | None, Query(max_length=32)] = None,
+        last_event_id_header: Annotated[
+            str | None, Header(alias="Last-Event-ID", max_length=32)
+        ] = None,
+    ) -> StreamingResponse:
+        """Server-Sent Events: ``id: <seq>`` / ``event: change`` whenever the log grows.
+
+        Resume with ``Last-Event-ID`` (header, or ``last_event_id`` query for clients that
+        cannot set headers): when it is below the newest sequence, one event comes at once.
+        """
+        since = parse_event_id(last_event_id_header or last_event_id)
+        body = event_stream(request, request.app.state.watcher, since, request.app.state.heartbeat)
+        return StreamingResponse(
+            body,
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
 
 
 def _add_error_handlers(app: FastAPI) -> None:
@@ -165,17 +340,26 @@ class BodyLimitMiddleware:
     chunked bodies and lying headers.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int = MAX_BODY_BYTES,
+        path_limits: dict[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # Exact paths with their own limit (the push route takes larger batches).
+        self.path_limits = dict(path_limits or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.path_limits.get(scope.get("path", ""), self.max_bytes)
+        detail = too_large_detail(max_bytes)
         length = _content_length(scope)
-        if length is not None and length > self.max_bytes:
-            await _send_too_large(send)
+        if length is not None and length > max_bytes:
+            await _send_too_large(send, detail)
             return
 
         received = 0
@@ -186,10 +370,10 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     # HTTPException passes through FastAPI's body parsing untouched and
                     # reaches the JSON error handler; any other exception would become a 400.
-                    raise HTTPException(status_code=413, detail=TOO_LARGE_DETAIL)
+                    raise HTTPException(status_code=413, detail=detail)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -204,7 +388,7 @@ class BodyLimitMiddleware:
             # Raised from receive outside any exception handler (plain ASGI reads).
             if exc.status_code != 413 or started:
                 raise
-            await _send_too_large(send)
+            await _send_too_large(send, detail)
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -217,8 +401,17 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def _send_too_large(send: Send) -> None:
-    body = json.dumps({"detail": TOO_LARGE_DETAIL}).encode("utf-8")
+def too_large_detail(max_bytes: int) -> str:
+    if max_bytes == MAX_BODY_BYTES:
+        return TOO_LARGE_DETAIL
+    return (
+        f"The request body is larger than the case server accepts "
+        f"({max_bytes / (1024 * 1024):g} MiB)."
+    )
+
+
+async def _send_too_large(send: Send, detail: str = TOO_LARGE_DETAIL) -> None:
+    body = json.dumps({"detail": detail}).encode("utf-8")
     await send(
         {
             "type": "http.response.start",

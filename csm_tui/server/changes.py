@@ -9,6 +9,9 @@ Owns the cursor format, which is opaque to the desk:
 A snapshot reads the live tables, so rows changed while it is paged may arrive in their newer
 state; the deltas that follow from ``high`` repeat those changes, and applying an upsert twice
 is harmless. That is why ``high`` is taken before the first snapshot row is read.
+
+``compact`` deletes old log rows and raises the log floor; a cursor from before the floor
+answers 410 (``CursorGone``) and the desk resyncs with a fresh snapshot.
 """
 
 from __future__ import annotations
@@ -16,11 +19,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import func, text
+from sqlalchemy import Engine, delete, func, text
 from sqlmodel import Session, SQLModel, select
 
 from csm_tui.domain.models import REPLICATED, to_wire
-from csm_tui.server.tables import ChangeLog
+from csm_tui.server.tables import ChangeLog, ServerState
 from csm_tui.sync.wire import ChangeRow, ChangesPage
 
 BAD_CURSOR_DETAIL = "The sync cursor is malformed; run a full sync."
@@ -90,8 +93,54 @@ def lock_log(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOG_LOCK_KEY})
 
 
+#: ``ServerState`` name of the lowest change-log sequence still served.
+LOG_FLOOR = "log_floor"
+
+
+def log_floor(session: Session) -> int:
+    """The lowest sequence the log still serves: 1 until ``compact`` removed anything."""
+    state = session.get(ServerState, LOG_FLOOR)
+    return max(int(state.value), 1) if state is not None else 1
+
+
 def max_seq(session: Session) -> int:
-    return int(session.exec(select(func.max(ChangeLog.seq))).one() or 0)
+    """The newest sequence handed out; a fully compacted log still remembers where it was."""
+    newest = int(session.exec(select(func.max(ChangeLog.seq))).one() or 0)
+    return max(newest, log_floor(session) - 1)
+
+
+def compact(engine: Engine, keep_last: int) -> int:
+    """Delete every change-log row but the newest ``keep_last``; return how many went.
+
+    The log floor rises to just above the newest deleted sequence, so that a desk whose cursor
+    points below it gets 410 and resyncs instead of silently missing the deleted changes.
+    """
+    if keep_last < 0:
+        raise ValueError("keep_last must be 0 or more.")
+    with Session(engine) as session:
+        # Writers append under this lock; holding it keeps the floor and the log consistent.
+        lock_log(session)
+        newest_deleted = session.exec(
+            select(ChangeLog.seq).order_by(ChangeLog.seq.desc()).offset(keep_last).limit(1)  # type: ignore[union-attr]
+        ).first()
+        if newest_deleted is None:
+            return 0
+        cutoff = int(newest_deleted)
+        result = session.execute(delete(ChangeLog).where(ChangeLog.seq <= cutoff))  # type: ignore[arg-type]
+        state = session.get(ServerState, LOG_FLOOR)
+        if state is None:
+            state = ServerState(name=LOG_FLOOR, value=cutoff + 1)
+        else:
+            state.value = max(int(state.value), cutoff + 1)
+        session.add(state)
+        session.commit()
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _check_floor(session: Session, after: int) -> None:
+    # Rows after ``after`` are needed; the first one still kept is the floor.
+    if after < log_floor(session) - 1:
+        raise CursorGone()
 
 
 def read_page(session: Session, cursor: str | None, limit: int, max_bytes: int) -> ChangesPage:
@@ -109,7 +158,10 @@ def read_page(session: Session, cursor: str | None, limit: int, max_bytes: int) 
         after = _parse_int(rest)
         if after > max_seq(session):
             raise CursorGone()
-        return _delta_page(session, after, limit, max_bytes)
+        page = _delta_page(session, after, limit, max_bytes)
+        # Checked after reading: a compaction that ran meanwhile must not hide a gap.
+        _check_floor(session, after)
+        return page
     if kind == "s":
         parts = rest.split(".", 2)
         if len(parts) != 3:
@@ -119,7 +171,10 @@ def read_page(session: Session, cursor: str | None, limit: int, max_bytes: int) 
             raise BadCursor()
         if high > max_seq(session):
             raise CursorGone()
-        return _snapshot_page(session, high, index, last_id, limit, max_bytes)
+        page = _snapshot_page(session, high, index, last_id, limit, max_bytes)
+        # The deltas after the snapshot start at ``high``; they must still be in the log.
+        _check_floor(session, high)
+        return page
     raise BadCursor()
 
 

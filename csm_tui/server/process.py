@@ -2,7 +2,8 @@
 
 ``csm demo``, the end-to-end tests and the benchmarks all start the real server this way:
 ``python -m csm_tui server --db URL --port N``, wait until the port accepts connections, and
-stop it (SIGTERM, then SIGKILL) when done.
+stop it (SIGTERM, then SIGKILL) when done. Several workers (``workers > 1``) run through
+``python -m csm_tui.server.run --workers N``, which the Typer CLI does not offer.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ class ServerProcess:
         port: int | None = None,
         env: dict[str, str] | None = None,
         ready_timeout: float = 30.0,
+        workers: int = 1,
+        stop_timeout: float = 10.0,
     ) -> None:
         self.db_url = db_url
         self.host = host
@@ -43,6 +46,10 @@ class ServerProcess:
         self.log_file = log_file
         self.env = env
         self.ready_timeout = ready_timeout
+        self.workers = workers
+        self.stop_timeout = stop_timeout
+        #: True when the last ``stop`` had to SIGKILL because SIGTERM did not end it in time.
+        self.killed = False
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -52,18 +59,11 @@ class ServerProcess:
     def start(self) -> ServerProcess:
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_file.open("ab")
-        cmd = [
-            sys.executable,
-            "-m",
-            "csm_tui",
-            "server",
-            "--db",
-            self.db_url,
-            "--host",
-            self.host,
-            "--port",
-            str(self.port),
-        ]
+        if self.workers > 1:
+            cmd = [sys.executable, "-m", "csm_tui.server.run", "--workers", str(self.workers)]
+        else:
+            cmd = [sys.executable, "-m", "csm_tui", "server"]
+        cmd += ["--db", self.db_url, "--host", self.host, "--port", str(self.port)]
         self.proc = subprocess.Popen(
             cmd,
             stdout=log,
@@ -96,15 +96,20 @@ class ServerProcess:
             f"{self.ready_timeout:.0f} s; see {self.log_file}."
         )
 
-    def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
+    def stop(self) -> int | None:
+        """SIGTERM, then SIGKILL after ``stop_timeout`` seconds; returns the exit code."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is not None:
+            return self.proc.returncode
         self.proc.terminate()
         try:
-            self.proc.wait(timeout=10)
+            self.proc.wait(timeout=self.stop_timeout)
         except subprocess.TimeoutExpired:
+            self.killed = True
             self.proc.kill()
             self.proc.wait(timeout=10)
+        return self.proc.returncode
 
     def __enter__(self) -> ServerProcess:
         return self.start()

@@ -1,4 +1,6 @@
-"""Server-only tables: hashed agent tokens and the change log that drives sync pulls.
+"""Server-only tables: hashed agent tokens, the change log that drives sync pulls, the push
+bookkeeping of each desk (``ClientState``, ``PushResult``) and small server settings
+(``ServerState``, for instance the floor of a compacted change log).
 
 These live only in the case server's database; the desk never creates them. They share the
 SQLModel metadata with the replicated tables, so ``db.init_db`` creates them by explicit list.
@@ -56,5 +58,47 @@ class ChangeLog(SQLModel, table=True):
     changed_at: datetime = Field(default_factory=utcnow, sa_type=DateTime())
 
 
+class ClientState(SQLModel, table=True):
+    """One desk (``client_id``) of one agent, and the highest push ``mid`` applied for it.
+
+    Pushes of one client lock this row (``SELECT ... FOR UPDATE`` on PostgreSQL), so two
+    pushes of the same outbox can never apply a mutation twice.
+    """
+
+    __tablename__ = "client_state"
+
+    client_id: str = Field(primary_key=True, max_length=64)
+    agent_id: str = Field(index=True, max_length=36)
+    last_mid: int = Field(default=0, sa_type=BigInteger())
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime())
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime())
+
+
+class PushResult(SQLModel, table=True):
+    """The result of one applied mutation, returned again when the desk repeats its ``mid``."""
+
+    __tablename__ = "push_result"
+
+    client_id: str = Field(primary_key=True, max_length=64)
+    mid: int = Field(sa_column=Column(BigInteger(), primary_key=True, autoincrement=False))
+    result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class ServerState(SQLModel, table=True):
+    """Small named integers the server keeps, such as ``log_floor``: the lowest change-log
+    sequence still served after a compaction (1 while nothing was compacted)."""
+
+    __tablename__ = "server_state"
+
+    name: str = Field(primary_key=True, max_length=32)
+    value: int = Field(default=0, sa_type=BigInteger())
+
+
 def server_tables() -> list[Any]:
-    return [AgentToken.__table__, ChangeLog.__table__]  # type: ignore[attr-defined]
+    return [
+        AgentToken.__table__,  # type: ignore[attr-defined]
+        ChangeLog.__table__,  # type: ignore[attr-defined]
+        ClientState.__table__,  # type: ignore[attr-defined]
+        PushResult.__table__,  # type: ignore[attr-defined]
+        ServerState.__table__,  # type: ignore[attr-defined]
+    ]

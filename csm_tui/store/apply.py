@@ -3,6 +3,9 @@
 Snapshot rows carry every field and are upserted in bulk; delta rows carry only changed
 fields and update in place (a delta for a row the store has never seen is inserted whole).
 Tombstones delete. If anything fails, neither the rows nor the cursor move.
+
+Local edits still in the outbox stay visible: after the rows, the same transaction replays
+the pending edits of every entity the page brought (:func:`csm_tui.store.outbox.replay`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from csm_tui.domain.models import ENTITY_MODELS, from_wire
+from csm_tui.store import outbox
 from csm_tui.store.tables import SyncState
 from csm_tui.sync.wire import ChangeRow, ChangesPage
 
@@ -32,6 +36,7 @@ class Applied:
     by_entity: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     case_ids: set[str] = field(default_factory=set)
     skipped: int = 0
+    replayed: int = 0
 
 
 def apply_page(engine: Engine, page: ChangesPage, *, synced_at: datetime) -> Applied:
@@ -42,6 +47,11 @@ def apply_page(engine: Engine, page: ChangesPage, *, synced_at: datetime) -> App
         else:
             for row in page.rows:
                 _apply_delta(conn, row, applied)
+        pulled: dict[tuple[str, str], dict[str, Any]] = {}
+        for row in page.rows:
+            if row.op != "delete":
+                pulled.setdefault((row.entity, row.id), {}).update(row.fields)
+        applied.replayed = outbox.replay(conn, pulled)
         _set_state(conn, CURSOR_KEY, page.cursor)
         _set_state(conn, LAST_SYNC_KEY, synced_at.isoformat(timespec="seconds"))
     return applied

@@ -62,6 +62,33 @@ class CustomerInfo:
 
 
 @dataclass(frozen=True)
+class ConflictRow:
+    """A field both this desk and someone else changed; ``mine``/``theirs`` are wire values."""
+
+    id: int
+    entity: str
+    entity_id: str
+    case_number: str
+    field: str
+    mine: Any
+    theirs: Any
+    by: str | None
+    at: str | None
+
+
+@dataclass(frozen=True)
+class RejectedRow:
+    """A pushed edit the server refused, with its reason."""
+
+    id: int
+    entity: str
+    entity_id: str
+    case_number: str
+    reason: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class CaseDetail:
     case: CaseRow
     customer: CustomerInfo | None
@@ -92,6 +119,30 @@ _MESSAGES_SELECT = """
 SELECT id, kind, author_name, body, created_at FROM message
 WHERE case_id = ? ORDER BY created_at, id
 """
+
+
+# The case a conflict or a refused edit belongs to: the entity itself, or a message's case.
+_CONFLICTS_SELECT = """
+SELECT k.id, k.entity, k.entity_id, coalesce(c.number, ''), k.field, k.mine, k.theirs,
+       k."by", k.at
+FROM "conflict" AS k
+LEFT JOIN "case" AS c ON c.id = CASE WHEN k.entity = 'case' THEN k.entity_id END
+ORDER BY k.id
+"""
+
+_REJECTED_SELECT = """
+SELECT r.id, r.entity, r.entity_id, coalesce(c.number, ''), r.reason, r.created_at
+FROM rejected AS r
+LEFT JOIN "case" AS c ON c.id = CASE
+    WHEN r.entity = 'case' THEN r.entity_id
+    WHEN r.entity = 'message' THEN json_extract(r.fields, '$.case_id')
+END
+ORDER BY r.id
+"""
+
+
+def _json_value(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str | bytes) else value
 
 
 def _time(value: Any) -> datetime:
@@ -189,6 +240,53 @@ class StoreReader:
             for m in self._all(_MESSAGES_SELECT, (case_id,))
         ]
         return CaseDetail(case=_case_row(rows[0]), customer=customer, messages=messages)
+
+    def has_table(self, name: str) -> bool:
+        rows = self._all("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
+        return bool(rows)
+
+    def outbox_counts(self) -> tuple[int, int, int]:
+        """(pending edits, conflicts, rejected edits): one cheap query for the status bar."""
+        rows = self._all(
+            "SELECT (SELECT count(*) FROM outbox), (SELECT count(*) FROM conflict), "
+            "(SELECT count(*) FROM rejected)"
+        )
+        return (int(rows[0][0]), int(rows[0][1]), int(rows[0][2])) if rows else (0, 0, 0)
+
+    def conflicts(self) -> list[ConflictRow]:
+        return [
+            ConflictRow(
+                int(r[0]), r[1], r[2], r[3], r[4], _json_value(r[5]), _json_value(r[6]), r[7], r[8]
+            )
+            for r in self._all(_CONFLICTS_SELECT)
+        ]
+
+    def rejected(self) -> list[RejectedRow]:
+        return [
+            RejectedRow(int(r[0]), r[1], r[2], r[3], r[4], _time(r[5]))
+            for r in self._all(_REJECTED_SELECT)
+        ]
+
+    def state(self, key: str) -> str | None:
+        rows = self._all("SELECT value FROM sync_state WHERE key = ?", (key,))
+        return rows[0][0] if rows else None
+
+    def agent(self) -> tuple[str, str, str] | None:
+        """(id, handle, name) of the agent the store has synced as, or None."""
+        rows = self._all(
+            "SELECT key, value FROM sync_state WHERE key IN ('agent_id', 'agent_handle', "
+            "'agent_name')"
+        )
+        values = dict(rows)
+        if not values.get("agent_id"):
+            return None
+        return (values["agent_id"], values.get("agent_handle", ""), values.get("agent_name", ""))
+
+    def cursor_seq(self) -> int:
+        """The change-log sequence the store has pulled up to (0 before a delta cursor)."""
+        cursor = self.state("cursor") or ""
+        kind, _, rest = cursor.partition(".")
+        return int(rest) if kind == "d" and rest.isdigit() else 0
 
     def entity_counts(self) -> dict[str, int]:
         names = ("account", "contact", "agent", "queue", "case", "message")

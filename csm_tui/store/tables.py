@@ -37,6 +37,9 @@ class Outbox(SQLModel, table=True):
     base_version: int | None = None
     fields: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     base: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    #: Newer server values of the edited fields, pulled while the edit waited: what the
+    #: desk shows again if the server refuses the edit (else ``base``).
+    server: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime())
     attempts: int = 0
     last_error: str | None = None

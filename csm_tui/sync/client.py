@@ -1,13 +1,22 @@
-"""The desk's HTTP client for the case server: one httpx client, bearer auth, gzip, and every
-transport or protocol failure turned into one sentence (:class:`~csm_tui.errors.CsmError`).
+"""The desk's HTTP client for the case server: one httpx client, bearer auth, zstd/gzip, and
+every transport or protocol failure turned into one sentence (:class:`~csm_tui.errors.CsmError`).
+
+Endpoints: ``me()``, ``changes()`` (with ``wait`` for long-poll), ``push()`` (gzip bodies
+over 1 KB; a 409 becomes :class:`MidGapError`) and ``stream()`` (SSE, for the live listener).
 
 The token goes into the ``Authorization`` header only; it never appears in an error message.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gzip
 import json
+import socket
+import threading
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import httpx
@@ -15,7 +24,16 @@ from pydantic import BaseModel, ValidationError
 
 from csm_tui import __version__
 from csm_tui.errors import CsmError
-from csm_tui.sync.wire import DEFAULT_PAGE_BYTES, DEFAULT_PAGE_ROWS, ChangesPage, Me
+from csm_tui.sync.wire import (
+    DEFAULT_PAGE_BYTES,
+    DEFAULT_PAGE_ROWS,
+    MAX_LONG_POLL_SECONDS,
+    ChangesPage,
+    Me,
+    MidGap,
+    PushReply,
+    PushRequest,
+)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -28,6 +46,34 @@ class Unauthorized(CsmError):
     """The server refused the token (401)."""
 
 
+class Unreachable(CsmError):
+    """No answer at all: the server is down, the address is wrong or the link timed out."""
+
+
+class MidGapError(CsmError):
+    """409 on a push: the server holds this client's mutations only up to ``last_mid``."""
+
+    def __init__(self, message: str, last_mid: int) -> None:
+        super().__init__(message)
+        self.last_mid = last_mid
+
+
+class ServerError(CsmError):
+    """The server answered 5xx; what it committed (if anything) it keeps."""
+
+
+try:  # zstd where the optional native module is present; gzip always.
+    import zstandard as _zstd
+except ImportError:  # pragma: no cover - zstandard is a declared dependency
+    _zstd = None
+
+ACCEPT_ENCODING = "zstd, gzip" if _zstd is not None else "gzip"
+#: Push bodies larger than this are sent gzip-compressed.
+GZIP_PUSH_OVER = 1024
+#: Seconds added to a long-poll's ``wait`` before the client gives up on the reply.
+LONG_POLL_SLACK = 10.0
+
+
 class CaseServerClient:
     def __init__(
         self,
@@ -38,11 +84,13 @@ class CaseServerClient:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self._token = token
         self._http = httpx.Client(
             base_url=self.base_url,
             headers={
                 "Authorization": f"Bearer {token}",
-                "Accept-Encoding": "gzip",
+                "Accept-Encoding": ACCEPT_ENCODING,
                 "User-Agent": f"csm-tui/{__version__}",
             },
             timeout=timeout,
@@ -50,9 +98,27 @@ class CaseServerClient:
         )
         #: Bytes of the last response body as it came over the wire (before decompression).
         self.last_wire_bytes = 0
+        self._open: set[httpx.Response] = set()
+        self._open_lock = threading.Lock()
+        self._aborted = False
+
+    def clone(self) -> CaseServerClient:
+        """A new client for the same server and token, on its own connection pool (the
+        live listener's, so that closing it never touches this one)."""
+        return CaseServerClient(self.base_url, self._token, timeout=self.timeout)
 
     def close(self) -> None:
         self._http.close()
+
+    def abort(self) -> None:
+        """Cut every request in flight from another thread (a blocked read returns at once),
+        then close the client. Used by the live listener's ``stop()``."""
+        self._aborted = True
+        with self._open_lock:
+            responses = list(self._open)
+        for response in responses:
+            _shutdown(response)
+        self.close()
 
     def __enter__(self) -> CaseServerClient:
         return self
@@ -61,7 +127,7 @@ class CaseServerClient:
         self.close()
 
     def me(self) -> Me:
-        return self._get("/api/v1/me", Me)
+        return self._request("GET", "/api/v1/me", Me)
 
     def changes(
         self,
@@ -69,24 +135,88 @@ class CaseServerClient:
         *,
         limit: int = DEFAULT_PAGE_ROWS,
         max_bytes: int = DEFAULT_PAGE_BYTES,
+        wait: float | None = None,
     ) -> ChangesPage:
+        """A page of changes after ``cursor``. With ``wait`` (seconds, long-poll), a server
+        with nothing new holds the request until a change or until ``wait`` runs out."""
         params: dict[str, Any] = {"limit": limit, "max_bytes": max_bytes}
         if cursor:
             params["cursor"] = cursor
-        return self._get("/api/v1/changes", ChangesPage, params=params)
+        timeout: float | None = None
+        if wait is not None:
+            wait = max(0.0, min(float(wait), MAX_LONG_POLL_SECONDS))
+            params["wait"] = f"{wait:g}"
+            timeout = wait + LONG_POLL_SLACK
+        return self._request("GET", "/api/v1/changes", ChangesPage, params=params, timeout=timeout)
 
-    def _get(self, path: str, schema: type[M], params: dict[str, Any] | None = None) -> M:
+    def push(self, request: PushRequest) -> PushReply:
+        """Send queued mutations. 409 (a gap in the mids) raises :class:`MidGapError`."""
+        body = request.model_dump_json().encode("utf-8")
+        headers = {"Content-Type": "application/json"}
+        if len(body) > GZIP_PUSH_OVER:
+            body = gzip.compress(body, compresslevel=6)
+            headers["Content-Encoding"] = "gzip"
+        return self._request("POST", "/api/v1/push", PushReply, content=body, headers=headers)
+
+    @contextmanager
+    def stream(self, last_event_id: int | None, *, read_timeout: float) -> Iterator[httpx.Response]:
+        """``GET /api/v1/stream`` (Server-Sent Events), open for the caller to iterate.
+
+        Raw transport errors are the caller's (the live listener reconnects on them); the
+        status code is not checked here either. ``abort()`` ends it from another thread.
+        """
+        headers = {"Accept": "text/event-stream", "Accept-Encoding": "identity"}
+        if last_event_id is not None:
+            headers["Last-Event-ID"] = str(last_event_id)
+        timeout = httpx.Timeout(self.timeout, read=read_timeout)
+        with self._http.stream("GET", "/api/v1/stream", headers=headers, timeout=timeout) as r:
+            self._track(r)
+            try:
+                yield r
+            finally:
+                self._untrack(r)
+
+    def _track(self, response: httpx.Response) -> None:
+        with self._open_lock:
+            self._open.add(response)
+        if self._aborted:
+            _shutdown(response)
+
+    def _untrack(self, response: httpx.Response) -> None:
+        with self._open_lock:
+            self._open.discard(response)
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        schema: type[M],
+        *,
+        params: dict[str, Any] | None = None,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> M:
         where = self.base_url
+        extra: dict[str, Any] = {}
+        if timeout is not None:
+            extra["timeout"] = timeout
         try:
-            with self._http.stream("GET", path, params=params) as response:
-                raw = b"".join(response.iter_raw())
+            with self._http.stream(
+                method, path, params=params, content=content, headers=headers, **extra
+            ) as response:
+                self._track(response)
+                try:
+                    raw = b"".join(response.iter_raw())
+                finally:
+                    self._untrack(response)
             body = _decode(raw, response.headers.get("content-encoding", ""))
         except httpx.TimeoutException:
-            raise CsmError(
+            raise Unreachable(
                 f"The case server at {where} did not answer in time; check the link and try again."
             ) from None
         except httpx.ConnectError:
-            raise CsmError(
+            raise Unreachable(
                 f"Cannot reach the case server at {where}; check the address and your connection, "
                 "then try again (your local data is unchanged)."
             ) from None
@@ -94,10 +224,21 @@ class CaseServerClient:
             raise CsmError(
                 f"The reply from {where} was cut off or badly compressed; try again."
             ) from None
-        except (httpx.HTTPError, zlib.error) as err:
+        except _TooLarge:
+            raise CsmError(
+                f"The reply from {where} inflates beyond {MAX_REPLY_BYTES // (1024 * 1024)} MiB; "
+                "it was refused."
+            ) from None
+        except (httpx.HTTPError, zlib.error, OSError) as err:
             raise CsmError(
                 f"The connection to {where} failed ({type(err).__name__}); try again."
             ) from None
+        except Exception as err:
+            if _zstd is not None and isinstance(err, _zstd.ZstdError):
+                raise CsmError(
+                    f"The reply from {where} was cut off or badly compressed; try again."
+                ) from None
+            raise
         self.last_wire_bytes = len(raw)
         self._raise_for_status(response, body)
         try:
@@ -125,11 +266,41 @@ class CaseServerClient:
             )
         if response.status_code == 410:
             raise CursorGone(detail or "The server no longer knows this sync cursor.")
-        raise CsmError(
+        if response.status_code == 409:
+            try:
+                gap = MidGap.model_validate(json.loads(body))
+            except (ValueError, ValidationError):
+                gap = None
+            if gap is not None:
+                raise MidGapError(_sentence(gap.detail), gap.last_mid)
+        text = (
             f"The case server answered {response.status_code}"
             + (f": {detail}" if detail else "")
             + ("" if (detail or "").endswith(".") else ".")
         )
+        if response.status_code >= 500:
+            raise ServerError(text)
+        raise CsmError(text)
+
+
+def _sentence(text: str) -> str:
+    text = " ".join(text.split())
+    return text if text.endswith(".") else text + "."
+
+
+def _shutdown(response: httpx.Response) -> None:
+    """Shut the response's socket down: wakes a thread blocked reading it (close alone
+    may not), then close the response."""
+    stream = response.extensions.get("network_stream")
+    sock = None
+    if stream is not None:
+        with contextlib.suppress(Exception):
+            sock = stream.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+    with contextlib.suppress(Exception):
+        response.close()
 
 
 def _detail(body: bytes) -> str:
@@ -144,6 +315,10 @@ class _Truncated(Exception):
     pass
 
 
+class _TooLarge(Exception):
+    pass
+
+
 #: A reply that inflates beyond this is refused rather than held in memory.
 MAX_REPLY_BYTES = 64 * 1024 * 1024
 
@@ -154,10 +329,38 @@ def _decode(raw: bytes, encoding: str) -> bytes:
     encoding = encoding.strip().lower()
     if encoding in ("", "identity"):
         return raw
+    if encoding == "zstd" and _zstd is not None:
+        return _unzstd(raw)
     if encoding != "gzip":
         raise httpx.DecodingError(f"unsupported content encoding {encoding!r}")
     inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
     body = inflater.decompress(raw, MAX_REPLY_BYTES)
-    if not inflater.eof or inflater.unconsumed_tail:
+    if inflater.unconsumed_tail:
+        raise _TooLarge()
+    if not inflater.eof:
         raise _Truncated()
     return body
+
+
+def _unzstd(raw: bytes) -> bytes:
+    """Inflate zstd frames, fed in small pieces so that the size cap holds while inflating
+    (one zstd byte can stand for thousands), refusing a cut-off last frame."""
+    assert _zstd is not None
+    dctx = _zstd.ZstdDecompressor()
+    out = bytearray()
+    obj = dctx.decompressobj()
+    pos = 0
+    while pos < len(raw):
+        chunk = raw[pos : pos + 1024]
+        pos += len(chunk)
+        out += obj.decompress(chunk)
+        if len(out) > MAX_REPLY_BYTES:
+            raise _TooLarge()
+        if obj.eof:
+            rest = obj.unused_data + raw[pos:]
+            if not rest:
+                return bytes(out)
+            raw, pos, obj = rest, 0, dctx.decompressobj()
+    if not obj.eof:
+        raise _Truncated()
+    return bytes(out)

@@ -16,3 +16,9 @@ class SyncReport:
     wire_bytes: int = 0
     full_resync: bool = False
     finished_at: datetime | None = None
+    #: Local edits the server settled in this sync (ok + conflict + error).
+    pushed: int = 0
+    #: Of those, how many came back as conflicts (fields the agent must pick) ...
+    conflicts: int = 0
+    #: ... and how many the server refused (see the desk's rejected list).
+    rejected: int = 0

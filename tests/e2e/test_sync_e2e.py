@@ -8,6 +8,7 @@ import sqlite3
 
 import httpx
 import pytest
+import zstandard
 
 from csm_tui.desk import Desk
 from csm_tui.sync.client import CaseServerClient
@@ -32,8 +33,14 @@ class RecordingTransport(httpx.HTTPTransport):
         raw = b"".join(response.stream)  # type: ignore[union-attr]
         response.close()
         if request.url.path == "/api/v1/changes":
-            gzipped = response.headers.get("content-encoding") == "gzip"
-            self.bodies.append(json.loads(gzip.decompress(raw) if gzipped else raw))
+            encoding = response.headers.get("content-encoding")
+            if encoding == "gzip":
+                body = gzip.decompress(raw)
+            elif encoding == "zstd":
+                body = zstandard.ZstdDecompressor().decompressobj().decompress(raw)
+            else:
+                body = raw
+            self.bodies.append(json.loads(body))
         return httpx.Response(
             response.status_code, headers=response.headers, stream=httpx.ByteStream(raw)
         )

@@ -68,4 +68,4 @@ async def test_command_palette_offers_desk_commands(desk: Desk, settings: Settin
     app = make_app(settings, desk, sync_on_start=False)
     async with app.run_test(size=SIZE):
         titles = [command.title for command in app.get_system_commands(app.screen)]
-        assert titles == ["Sync now", "Keys", "Theme", "Quit"]
+        assert titles == ["Sync now", "Resolve conflicts", "Keys", "Theme", "Quit"]

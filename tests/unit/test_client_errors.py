@@ -21,8 +21,17 @@ from csm_tui.sync.client import CaseServerClient
 TOKEN = "secret-token-value"
 
 
+ME = {"id": "a1", "handle": "anna", "name": "Anna Berger", "role": "agent"}
+
+
 def _desk(tmp_path: Path, handler) -> Desk:  # type: ignore[no-untyped-def]
-    client = CaseServerClient("http://cases.test", TOKEN, transport=httpx.MockTransport(handler))
+    def routed(request: httpx.Request) -> httpx.Response:
+        # The first sync asks who the token belongs to; the faults under test are the pull's.
+        if request.url.path == "/api/v1/me":
+            return httpx.Response(200, stream=httpx.ByteStream(json.dumps(ME).encode()))
+        return handler(request)
+
+    client = CaseServerClient("http://cases.test", TOKEN, transport=httpx.MockTransport(routed))
     return Desk.open(tmp_path / "store.sqlite3", client=client)
 
 

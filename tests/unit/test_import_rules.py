@@ -100,3 +100,14 @@ def test_importing_the_package_builds_no_engine_or_client() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     # The CLI defers Textual to the commands that open the desk.
     assert out.stdout.split()[1] == "False"
+
+
+def test_the_desk_and_its_commands_need_no_orm_or_http_client() -> None:
+    # Commands run on the UI thread: they write with plain sqlite3, so the first edit does
+    # not pay for importing SQLAlchemy or httpx, and neither does the first paint.
+    code = (
+        "import sys, csm_tui.desk, csm_tui.store.outbox\n"
+        "print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'httpx') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -1,0 +1,589 @@
+"""Applying a desk's pushed mutations (``POST /api/v1/push``), exactly once and field by field.
+
+Owns the push side of sync protocol v1:
+
+- Exactly once: each desk (``client_id``, owned by one agent) numbers its mutations with a
+  ``mid`` that rises by one. ``ClientState.last_mid`` is the highest applied; a repeated mid
+  gets the result stored in ``PushResult`` the first time, a gap refuses the whole batch.
+  A batch is one transaction, and the client's row is locked first, so two pushes of one
+  outbox serialise instead of applying a mutation twice.
+- Conflicts: an update carries the values the desk saw (``base``). A field nobody else
+  changed since then applies; tags merge three-way as sets; any other scalar changed on both
+  sides is not applied and comes back as a :class:`~csm_tui.sync.wire.FieldConflict`.
+- Rules: status transitions as ``domain.status`` says, closed cases take no updates, messages
+  are append-only, and every value is checked before anything is written, so an ``error``
+  result means nothing of that mutation applied.
+
+Every write goes through ``mutations`` with the pushing agent as actor, so pulls see it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Engine, delete, func, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, SQLModel, select
+
+from csm_tui.domain.enums import CaseStatus, Channel, MessageKind, Priority
+from csm_tui.domain.models import Account, Agent, Case, Contact, Message, Queue, to_wire, utcnow
+from csm_tui.domain.status import TransitionError, check_transition, status_after_customer_reply
+from csm_tui.server import mutations
+from csm_tui.server.changes import lock_log
+from csm_tui.server.tables import ChangeLog, ClientState, PushResult
+from csm_tui.sync.wire import FieldConflict, Mutation, MutationResult, PushReply, PushRequest
+
+#: Stored results kept per client; a desk never repeats a mid this far back.
+KEEP_RESULTS = 1000
+
+MESSAGE_IMMUTABLE = "Messages cannot be changed once written."
+CLOSED_DETAIL = "A closed case takes no more updates; a reply creates a follow-up case instead."
+FORGOTTEN_RESULT = "This change was applied earlier; its detailed result is no longer kept."
+
+_CASE_NUMBER = re.compile(r"^CS-(\d+)$")
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+_MAX_TAGS = 50
+_MAX_TAG_LENGTH = 64
+_MAX_BODY = 200_000
+
+
+class ClientOwnedByOther(PermissionError):
+    """The ``client_id`` belongs to another agent (answered with 403)."""
+
+    def __init__(self) -> None:
+        super().__init__("This client id belongs to another agent; sign in on that desk again.")
+
+
+class MidGapError(ValueError):
+    """The batch does not continue at ``last_mid + 1`` (answered with 409, nothing applied)."""
+
+    def __init__(self, detail: str, last_mid: int) -> None:
+        super().__init__(detail)
+        self.last_mid = last_mid
+
+
+class _Refused(ValueError):
+    """A mutation that may not apply at all; ``str()`` is the reason for the agent."""
+
+
+# -- the batch -------------------------------------------------------------------------------
+
+
+def push(engine: Engine, agent: Agent, request: PushRequest) -> PushReply:
+    """Apply ``request`` for ``agent`` in one transaction and return one result per mutation.
+
+    Raises :class:`ClientOwnedByOther` when the client id is another agent's and
+    :class:`MidGapError` when the mids leave a gap; in both cases nothing is written.
+    """
+    with Session(engine, expire_on_commit=False) as session:
+        _begin_write(session)
+        state = _lock_client(session, request.client_id, agent.id)
+        if state.agent_id != agent.id:
+            raise ClientOwnedByOther()
+        last_mid = int(state.last_mid)
+        _check_sequence(request.mutations, last_mid)
+
+        stored = _stored_results(
+            session, request.client_id, [m.mid for m in request.mutations if m.mid <= last_mid]
+        )
+        results: list[MutationResult] = []
+        for mutation in request.mutations:
+            if mutation.mid <= last_mid:
+                results.append(stored.get(mutation.mid) or _forgotten(mutation.mid))
+                continue
+            result = apply_mutation(session, agent, mutation)
+            session.add(
+                PushResult(
+                    client_id=request.client_id,
+                    mid=mutation.mid,
+                    result=result.model_dump(mode="json"),
+                )
+            )
+            results.append(result)
+            last_mid = mutation.mid
+
+        if last_mid != state.last_mid:
+            state.last_mid = last_mid
+            state.updated_at = utcnow()
+            session.add(state)
+            session.execute(
+                delete(PushResult).where(
+                    PushResult.client_id == request.client_id,  # type: ignore[arg-type]
+                    PushResult.mid <= last_mid - KEEP_RESULTS,  # type: ignore[arg-type]
+                )
+            )
+        session.commit()
+        return PushReply(results=results, last_mid=last_mid)
+
+
+def _begin_write(session: Session) -> None:
+    # SQLite: take the write lock now. A deferred transaction that read first and writes
+    # later fails at once (SQLITE_BUSY_SNAPSHOT) when another push committed in between;
+    # BEGIN IMMEDIATE waits for the lock instead (busy_timeout), which serialises pushes.
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("BEGIN IMMEDIATE"))
+
+
+def _lock_client(session: Session, client_id: str, agent_id: str) -> ClientState:
+    dialect = session.get_bind().dialect.name
+    values = {"client_id": client_id, "agent_id": agent_id, "last_mid": 0}
+    # Insert-if-missing first, so that there is always a row to lock, even for the first
+    # push of a new desk racing against a second one.
+    if dialect == "postgresql":
+        session.execute(postgresql.insert(ClientState).values(**values).on_conflict_do_nothing())
+    elif dialect == "sqlite":
+        session.execute(sqlite.insert(ClientState).values(**values).on_conflict_do_nothing())
+    elif session.get(ClientState, client_id) is None:
+        session.add(ClientState(**values))
+        session.flush()
+    state = session.exec(
+        select(ClientState)
+        .where(ClientState.client_id == client_id)
+        .with_for_update()  # PostgreSQL row lock until commit; SQLite ignores it
+        .execution_options(populate_existing=True)
+    ).one()
+    return state
+
+
+def _check_sequence(batch: list[Mutation], last_mid: int) -> None:
+    if not batch:
+        return
+    for before, after in itertools.pairwise(batch):
+        if after.mid != before.mid + 1:
+            raise MidGapError(
+                f"The mids of a push must rise by one; {after.mid} follows {before.mid}.",
+                last_mid,
+            )
+    first_new = next((m.mid for m in batch if m.mid > last_mid), None)
+    if first_new is not None and first_new != last_mid + 1:
+        raise MidGapError(
+            f"The server holds mids up to {last_mid}, so the next one must be "
+            f"{last_mid + 1}, not {first_new}; push the missing mutations first.",
+            last_mid,
+        )
+
+
+def _stored_results(session: Session, client_id: str, mids: list[int]) -> dict[int, MutationResult]:
+    if not mids:
+        return {}
+    rows = session.exec(
+        select(PushResult).where(
+            PushResult.client_id == client_id,
+            PushResult.mid.in_(mids),  # type: ignore[attr-defined]
+        )
+    ).all()
+    return {int(r.mid): MutationResult.model_validate(r.result) for r in rows}
+
+
+def _forgotten(mid: int) -> MutationResult:
+    return MutationResult(mid=mid, status="ok", reason=FORGOTTEN_RESULT)
+
+
+# -- one mutation ----------------------------------------------------------------------------
+
+
+def apply_mutation(session: Session, agent: Agent, mutation: Mutation) -> MutationResult:
+    """Apply one mutation in the caller's transaction; refusals become ``error`` results."""
+    handler = _HANDLERS.get((mutation.entity, mutation.op))
+    try:
+        if handler is None:
+            raise _Refused(_unsupported(mutation))
+        return handler(session, agent, mutation)
+    except (_Refused, TransitionError) as exc:
+        return MutationResult(mid=mutation.mid, status="error", reason=str(exc))
+
+
+def _unsupported(mutation: Mutation) -> str:
+    if mutation.entity == "message" and mutation.op == "update":
+        return MESSAGE_IMMUTABLE
+    if mutation.entity in ("case", "contact", "message"):
+        return f"A desk cannot {mutation.op} a {mutation.entity}."
+    return f"Desks cannot change {mutation.entity} records; ask an administrator."
+
+
+# Field checks: each takes the wire value and returns the column value or raises _Refused.
+_Check = Callable[[Session, str, Any], Any]
+
+
+def _text(max_length: int, *, required: bool = False) -> _Check:
+    def check(_session: Session, name: str, value: Any) -> Any:
+        if not isinstance(value, str):
+            raise _Refused(f"The field {name} must be text.")
+        if len(value) > max_length:
+            raise _Refused(f"The field {name} is longer than {max_length} characters.")
+        if required and not value.strip():
+            raise _Refused(f"The field {name} must not be empty.")
+        return value
+
+    return check
+
+
+def _choice(enum: type[StrEnum]) -> _Check:
+    def check(_session: Session, name: str, value: Any) -> Any:
+        try:
+            return enum(value).value
+        except ValueError:
+            allowed = ", ".join(e.value for e in enum)
+            raise _Refused(f"The field {name} cannot be {value!r}; use one of {allowed}.") from None
+
+    return check
+
+
+def _reference(model: type[SQLModel], *, required: bool = False) -> _Check:
+    def check(session: Session, name: str, value: Any) -> Any:
+        if value is None or value == "":
+            if required:
+                raise _Refused(f"The field {name} must name a {model.__name__.lower()}.")
+            return None
+        if not isinstance(value, str) or len(value) > 36:
+            raise _Refused(f"The field {name} must be the id of a {model.__name__.lower()}.")
+        if session.get(model, value) is None:
+            raise _Refused(f"The field {name} names no known {model.__name__.lower()}.")
+        return value
+
+    return check
+
+
+def _tags(_session: Session, name: str, value: Any) -> Any:
+    if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
+        raise _Refused(f"The field {name} must be a list of texts.")
+    tags = _unique(t.strip() for t in value if t.strip())
+    if len(tags) > _MAX_TAGS:
+        raise _Refused(f"The field {name} holds more than {_MAX_TAGS} tags.")
+    if any(len(t) > _MAX_TAG_LENGTH for t in tags):
+        raise _Refused(f"A tag in {name} is longer than {_MAX_TAG_LENGTH} characters.")
+    return tags
+
+
+def _email(session: Session, name: str, value: Any) -> Any:
+    value = _text(320)(session, name, value)
+    if value and ("@" not in value or any(c.isspace() for c in value)):
+        raise _Refused(f"The field {name} is not an e-mail address.")
+    return value
+
+
+def _language(session: Session, name: str, value: Any) -> Any:
+    value = _text(8)(session, name, value)
+    if value and not _LANGUAGE.match(value):
+        raise _Refused(f"The field {name} must be a language code such as de or en-GB.")
+    return value
+
+
+def _time(_session: Session, name: str, value: Any) -> Any:
+    if not isinstance(value, str):
+        raise _Refused(f"The field {name} must be an ISO 8601 time.")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise _Refused(f"The field {name} must be an ISO 8601 time.") from None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
+    return parsed.replace(microsecond=0)
+
+
+_CASE_FIELDS: dict[str, _Check] = {
+    "subject": _text(500, required=True),
+    "status": _choice(CaseStatus),
+    "priority": _choice(Priority),
+    "channel": _choice(Channel),
+    "queue_id": _reference(Queue),
+    "assignee_id": _reference(Agent),
+    "contact_id": _reference(Contact),
+    "tags": _tags,
+}
+_CONTACT_FIELDS: dict[str, _Check] = {
+    "first_name": _text(200),
+    "last_name": _text(200),
+    "email": _email,
+    "phone": _text(64),
+    "language": _language,
+    "account_id": _reference(Account),
+    "customer_number": _text(32),
+}
+_MESSAGE_FIELDS: dict[str, _Check] = {
+    "case_id": _reference(Case, required=True),
+    "kind": _choice(MessageKind),
+    "body": _text(_MAX_BODY),
+    "author_contact_id": _reference(Contact),
+    "author_name": _text(200),
+}
+#: Fields a create may carry (the desk sends its whole local row) that the server sets itself.
+_SERVER_OWNED = frozenset({"id", "version", "number", "updated_at", "author_agent_id"})
+
+
+def _validated(
+    session: Session,
+    entity: str,
+    checks: dict[str, _Check],
+    fields: dict[str, Any],
+    *,
+    create: bool,
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, value in fields.items():
+        if create and name in _SERVER_OWNED:
+            continue
+        if create and name == "created_at":
+            if value is not None:
+                out[name] = _time(session, name, value)
+            continue
+        check = checks.get(name)
+        if check is None:
+            raise _Refused(f"The field {name} cannot be set on a {entity} from a desk.")
+        out[name] = check(session, name, value)
+    return out
+
+
+# -- creates ---------------------------------------------------------------------------------
+
+
+def _create_case(session: Session, agent: Agent, mutation: Mutation) -> MutationResult:
+    values = _validated(session, "case", _CASE_FIELDS, mutation.fields, create=True)
+    if "subject" not in values:
+        raise _Refused("A new case needs a subject.")
+    if values.get("status") == CaseStatus.CLOSED:
+        raise _Refused("A new case cannot start closed.")
+    existing = session.get(Case, mutation.id)
+    if existing is not None:
+        return _same_create(mutation, existing, values)
+    # The case number is the server's: take the lock writers share before reading the
+    # highest number, so two desks creating cases at once never get the same one.
+    lock_log(session)
+    applied = sorted(values)
+    now = utcnow().replace(microsecond=0)
+    case = Case(
+        id=mutation.id,
+        number=_next_case_number(session),
+        created_at=values.pop("created_at", now),
+        updated_at=now,
+        **values,
+    )
+    mutations.create(session, case, actor_agent_id=agent.id)
+    return MutationResult(mid=mutation.mid, status="ok", version=case.version, applied=applied)
+
+
+def _next_case_number(session: Session) -> str:
+    # Longest first, then highest: "CS-100000" sorts after "CS-99999" although it is
+    # smaller as text.
+    numbers = session.exec(
+        select(Case.number)
+        .where(Case.number.like("CS-%"))  # type: ignore[attr-defined]
+        .order_by(func.length(Case.number).desc(), Case.number.desc())  # type: ignore[attr-defined]
+        .limit(1)
+    ).first()
+    match = _CASE_NUMBER.match(numbers or "")
+    highest = int(match.group(1)) if match else 10000
+    return f"CS-{highest + 1:05d}"
+
+
+def _create_contact(session: Session, agent: Agent, mutation: Mutation) -> MutationResult:
+    values = _validated(session, "contact", _CONTACT_FIELDS, mutation.fields, create=True)
+    values.pop("created_at", None)  # contacts keep no creation time
+    existing = session.get(Contact, mutation.id)
+    if existing is not None:
+        return _same_create(mutation, existing, values)
+    applied = sorted(values)
+    contact = Contact(
+        id=mutation.id,
+        customer_number=values.pop("customer_number", ""),
+        updated_at=utcnow().replace(microsecond=0),
+        **values,
+    )
+    mutations.create(session, contact, actor_agent_id=agent.id)
+    return MutationResult(mid=mutation.mid, status="ok", version=contact.version, applied=applied)
+
+
+def _create_message(session: Session, agent: Agent, mutation: Mutation) -> MutationResult:
+    values = _validated(session, "message", _MESSAGE_FIELDS, mutation.fields, create=True)
+    if "kind" not in values:
+        raise _Refused("A new message needs a kind (public, internal, customer or event).")
+    case = session.get(Case, values["case_id"]) if "case_id" in values else None
+    if case is None:
+        raise _Refused("A new message needs the case_id of its case.")
+    kind = MessageKind(values["kind"])
+    if kind == MessageKind.CUSTOMER:
+        contact_id = values.get("author_contact_id") or case.contact_id
+        contact = session.get(Contact, contact_id) if contact_id else None
+        values["author_contact_id"] = contact_id
+        values.setdefault("author_name", contact.display_name if contact else "Customer")
+        values["author_agent_id"] = None
+    else:
+        # Who wrote it is the signed-in agent, whatever the desk claims.
+        values["author_agent_id"] = agent.id
+        values["author_contact_id"] = None
+        values["author_name"] = agent.name
+    existing = session.get(Message, mutation.id)
+    if existing is not None:
+        return _same_create(mutation, existing, values, compare=("case_id", "kind", "body"))
+    if CaseStatus(case.status) == CaseStatus.CLOSED:
+        raise _Refused(CLOSED_DETAIL)
+    applied = sorted(k for k in mutation.fields if k not in _SERVER_OWNED)
+    now = utcnow().replace(microsecond=0)
+    message = Message(id=mutation.id, created_at=values.pop("created_at", now), **values)
+    mutations.create(session, message, actor_agent_id=agent.id)
+    if kind == MessageKind.CUSTOMER:
+        after = status_after_customer_reply(CaseStatus(case.status))
+        if after != case.status:
+            mutations.update_fields(
+                session, Case, case.id, {"status": after.value}, actor_agent_id=agent.id
+            )
+    return MutationResult(mid=mutation.mid, status="ok", version=message.version, applied=applied)
+
+
+def _same_create(
+    mutation: Mutation,
+    existing: SQLModel,
+    values: dict[str, Any],
+    compare: Iterable[str] | None = None,
+) -> MutationResult:
+    """A create of an id that exists: ``ok`` when it is the same entity again, else error."""
+    current = to_wire(existing)
+    names = [n for n in (compare or values) if n != "created_at"]
+    same = all(_wire(values.get(n)) == current.get(n) for n in names if n in values)
+    if not same:
+        raise _Refused(
+            f"A {mutation.entity} with id {mutation.id} already exists with other content."
+        )
+    return MutationResult(
+        mid=mutation.mid,
+        status="ok",
+        version=int(current.get("version") or 1),
+        applied=sorted(k for k in mutation.fields if k not in _SERVER_OWNED),
+    )
+
+
+# -- updates ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Merge:
+    """The outcome of comparing one update with the row as the server holds it."""
+
+    apply: dict[str, Any] = field(default_factory=dict)
+    applied: list[str] = field(default_factory=list)
+    conflicts: list[FieldConflict] = field(default_factory=list)
+
+
+def _update_case(session: Session, agent: Agent, mutation: Mutation) -> MutationResult:
+    case = session.get(Case, mutation.id)
+    if case is None:
+        raise _Refused(f"There is no case with id {mutation.id}.")
+    if CaseStatus(case.status) == CaseStatus.CLOSED:
+        raise _Refused(CLOSED_DETAIL)
+    values = _validated(session, "case", _CASE_FIELDS, mutation.fields, create=False)
+    merge = _merge(session, case, mutation, values)
+    if "status" in merge.apply:
+        check_transition(CaseStatus(case.status), CaseStatus(merge.apply["status"]))
+    return _apply(session, agent, Case, case, mutation, merge)
+
+
+def _update_contact(session: Session, agent: Agent, mutation: Mutation) -> MutationResult:
+    contact = session.get(Contact, mutation.id)
+    if contact is None:
+        raise _Refused(f"There is no contact with id {mutation.id}.")
+    values = _validated(session, "contact", _CONTACT_FIELDS, mutation.fields, create=False)
+    merge = _merge(session, contact, mutation, values)
+    return _apply(session, agent, Contact, contact, mutation, merge)
+
+
+_MISSING = object()
+
+
+def _merge(session: Session, row: SQLModel, mutation: Mutation, values: dict[str, Any]) -> _Merge:
+    current = to_wire(row)
+    version = int(current.get("version") or 0)
+    unchanged_since_base = mutation.base_version is not None and version <= mutation.base_version
+    merge = _Merge()
+    for name, mine in values.items():
+        theirs = current.get(name)
+        base = mutation.base.get(name, _MISSING)
+        if name == "tags":
+            base_tags = theirs if base is _MISSING else _tags(session, f"base.{name}", base)
+            merged = _merge_tags(theirs or [], base_tags or [], mine)
+            merge.apply[name] = merged
+            merge.applied.append(name)
+            continue
+        if _wire(mine) == theirs:
+            merge.applied.append(name)  # already so: nothing to write, nothing to fight over
+            continue
+        nobody_else = unchanged_since_base if base is _MISSING else _wire(base) == theirs
+        if nobody_else:
+            merge.apply[name] = mine
+            merge.applied.append(name)
+            continue
+        by, at = _last_change(session, row, name)
+        merge.conflicts.append(
+            FieldConflict(field=name, mine=_wire(mine), theirs=theirs, by=by, at=at)
+        )
+    return merge
+
+
+def _merge_tags(server: list[str], base: list[str], mine: list[str]) -> list[str]:
+    """Three-way set merge: (server - (base - mine)) | (mine - base), in a stable order."""
+    removed = set(base) - set(mine)
+    added = [t for t in mine if t not in set(base)]
+    return _unique([*(t for t in server if t not in removed), *added])
+
+
+def _apply(
+    session: Session,
+    agent: Agent,
+    model: type[SQLModel],
+    row: SQLModel,
+    mutation: Mutation,
+    merge: _Merge,
+) -> MutationResult:
+    if merge.apply:
+        row = mutations.update_fields(
+            session, model, mutation.id, merge.apply, actor_agent_id=agent.id
+        )
+    return MutationResult(
+        mid=mutation.mid,
+        status="conflict" if merge.conflicts else "ok",
+        version=int(row.version),  # type: ignore[attr-defined]
+        applied=sorted(merge.applied),
+        conflicts=merge.conflicts,
+    )
+
+
+def _last_change(session: Session, row: SQLModel, name: str) -> tuple[str | None, str | None]:
+    """Who changed ``name`` of ``row`` last, and when, from the change log."""
+    entries = session.exec(
+        select(ChangeLog)
+        .where(
+            ChangeLog.entity == row.entity,  # type: ignore[attr-defined]
+            ChangeLog.entity_id == row.id,  # type: ignore[attr-defined]
+        )
+        .order_by(ChangeLog.seq.desc())  # type: ignore[union-attr]
+    )
+    for entry in entries:
+        if name in (entry.fields or {}):
+            actor = session.get(Agent, entry.actor_agent_id) if entry.actor_agent_id else None
+            return (actor.name if actor else None), entry.changed_at.isoformat(timespec="seconds")
+    return None, None
+
+
+def _wire(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    return value.value if isinstance(value, StrEnum) else value
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+_Handler = Callable[[Session, Agent, Mutation], MutationResult]
+_HANDLERS: dict[tuple[str, str], _Handler] = {
+    ("case", "create"): _create_case,
+    ("case", "update"): _update_case,
+    ("contact", "create"): _create_contact,
+    ("contact", "update"): _update_contact,
+    ("message", "create"): _create_message,
+}

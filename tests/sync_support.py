@@ -1,0 +1,223 @@
+"""Shared pieces of the push/live tests: a real case server on loopback, desks signed in to
+it as different agents, and a transport wrapper around the real transport that injects the
+faults a network and a server can cause (and nothing else is faked)."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from csm_tui.desk import Desk
+from csm_tui.server.auth import issue_token
+from csm_tui.server.db import init_db, make_engine
+from csm_tui.server.process import ServerProcess
+from csm_tui.server.seed import seed_database
+from csm_tui.sync.client import CaseServerClient
+
+#: Seconds between heartbeats of the test servers (the protocol default is 25).
+TEST_HEARTBEAT = 0.5
+SEED_CASES = 40
+
+
+def wait_until(condition: Callable[[], Any], deadline: float = 30.0, what: str = "") -> Any:
+    """Poll ``condition`` until it is truthy; fail after ``deadline`` seconds."""
+    end = time.monotonic() + deadline
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out waiting for {what or condition}")
+        time.sleep(0.02)
+
+
+@dataclass
+class FaultyTransport(httpx.BaseTransport):
+    """The real HTTP transport, with faults queued per push request.
+
+    ``plan`` holds one action per coming ``POST /api/v1/push`` (None: pass through):
+    ``drop_request`` (fails before anything is sent), ``drop_reply`` (the server commits,
+    the reply is lost), ``error_500`` (the server commits, the desk sees a 500),
+    ``duplicate`` (the request reaches the server twice), ``hold`` (the reply waits until
+    ``release`` is set).
+    """
+
+    plan: list[str | None] = field(default_factory=list)
+    pushes: list[httpx.Request] = field(default_factory=list)
+    release: threading.Event = field(default_factory=threading.Event)
+    holding: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self.inner = httpx.HTTPTransport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        action = None
+        if request.url.path == "/api/v1/push":
+            self.pushes.append(request)
+            action = self.plan.pop(0) if self.plan else None
+        if action == "drop_request":
+            raise httpx.ConnectError("dropped before sending", request=request)
+        response = self.inner.handle_request(request)
+        if action is None:
+            return response
+        body = _read(response)
+        if action == "drop_reply":
+            raise httpx.ReadError("the connection broke after the server committed")
+        if action == "error_500":
+            return httpx.Response(
+                500, stream=httpx.ByteStream(b'{"detail": "The case server hit an error."}')
+            )
+        if action == "duplicate":
+            body = _read(response := self.inner.handle_request(request))
+        if action == "hold":
+            self.holding.set()
+            self.release.wait(30)
+        return httpx.Response(
+            response.status_code, headers=response.headers, stream=httpx.ByteStream(body)
+        )
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def _read(response: httpx.Response) -> bytes:
+    raw = b"".join(response.stream)  # type: ignore[union-attr]
+    response.close()
+    return raw
+
+
+@dataclass
+class SyncServer:
+    """A seeded case server in a child process, and tokens for two agents."""
+
+    tmp: Path
+    db_path: Path
+    process: ServerProcess
+    tokens: dict[str, str]
+    opened: list[Desk] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return self.process.url
+
+    @property
+    def db_url(self) -> str:
+        return f"sqlite:///{self.db_path}"
+
+    def query(self, sql: str, *params: object) -> list[tuple[Any, ...]]:
+        """An oracle read straight from the server's database file."""
+        with sqlite3.connect(self.db_path) as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def client(self, handle: str = "demo", transport: httpx.BaseTransport | None = None):  # type: ignore[no-untyped-def]
+        return CaseServerClient(self.url, self.tokens[handle], transport=transport)
+
+    def desk(
+        self,
+        name: str,
+        handle: str = "demo",
+        transport: httpx.BaseTransport | None = None,
+    ) -> Desk:
+        desk = Desk.open(
+            self.tmp / f"{name}.sqlite3",
+            client=self.client(handle, transport),
+            agent_handle=handle,
+        )
+        self.opened.append(desk)
+        return desk
+
+    def restart(self) -> None:
+        """Stop the server and start a new process on the same port and database."""
+        self.process.stop()
+        self.process = ServerProcess(
+            self.db_url,
+            log_file=self.process.log_file,
+            port=self.process.port,
+            env=self.process.env,
+        ).start()
+
+    def close(self) -> None:
+        for desk in self.opened:
+            desk.close()
+        self.process.stop()
+
+
+def start_server(tmp: Path, *, cases: int = SEED_CASES, heartbeat: float = TEST_HEARTBEAT):  # type: ignore[no-untyped-def]
+    db_path = tmp / "server" / "cases.sqlite3"
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(f"sqlite:///{db_path}")
+    try:
+        init_db(engine)
+        seed_database(engine, cases)
+        tokens = {h: issue_token(engine, h) for h in ("demo", "anna.schmidt")}
+    finally:
+        engine.dispose()
+    env = {"CSM_SERVER_HEARTBEAT": str(heartbeat), "CSM_SERVER_POLL_INTERVAL": "0.05"}
+    process = ServerProcess(
+        f"sqlite:///{db_path}", log_file=tmp / "server" / "server.log", env=env
+    ).start()
+    return SyncServer(tmp, db_path, process, tokens)
+
+
+_claimed: set[str] = set()
+
+
+def open_case(desk: Desk, *, status: str | None = None) -> str:
+    """A case of the desk's store that takes updates (optionally in ``status``), and that no
+    other test of this process has claimed: tests share one server."""
+    rows = desk.reader._all(
+        'SELECT id FROM "case" WHERE status = ? ORDER BY number'
+        if status
+        else "SELECT id FROM \"case\" WHERE status IN ('open', 'pending', 'on_hold') "
+        "ORDER BY number",
+        (status,) if status else (),
+    )
+    free = [str(r[0]) for r in rows if r[0] not in _claimed]
+    assert free, f"the seed has no unclaimed case in {status or 'an open status'}"
+    _claimed.add(free[0])
+    return free[0]
+
+
+PRIORITIES = ("low", "normal", "high", "urgent")
+
+
+def other_than(*values: str) -> str:
+    """A priority none of ``values`` is, so that an edit always changes something."""
+    return next(p for p in PRIORITIES if p not in values)
+
+
+def local_case(desk: Desk, case_id: str) -> dict[str, Any]:
+    detail = desk.case_detail(case_id)
+    assert detail is not None
+    return {
+        "subject": detail.case.subject,
+        "status": detail.case.status,
+        "priority": detail.case.priority,
+        "tags": list(detail.case.tags),
+        "number": detail.case.number,
+        "version": detail.case.version,
+    }
+
+
+def server_case(server: SyncServer, case_id: str) -> dict[str, Any]:
+    (row,) = server.query(
+        "SELECT subject, status, priority, tags, number, version FROM 'case' WHERE id = ?",
+        case_id,
+    )
+    import json
+
+    return {
+        "subject": row[0],
+        "status": row[1],
+        "priority": row[2],
+        "tags": json.loads(row[3]),
+        "number": row[4],
+        "version": row[5],
+    }
