@@ -7,16 +7,29 @@ STAMP  := $(VENV)/.installed
 # Two cores on CI: one pytest worker per core.
 WORKERS ?= auto
 
-.PHONY: demo test bench lint format venv clean
+.PHONY: demo test bench lint format venv clean postgres
 
 demo: $(STAMP)
 	$(BIN)/csm demo
 
-test: $(STAMP)
+test: $(STAMP) postgres
 	$(BIN)/python -m pytest -n $(WORKERS) -p no:cacheprovider
+
+# The PostgreSQL tests start a throwaway cluster from Debian's binaries (tests/pg.py), or use
+# CSM_TEST_PG_URL. Install the binaries when they are missing and we may (root with apt).
+postgres:
+	@if [ -n "$$CSM_TEST_PG_URL" ] || command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		true; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Debian's postgresql for the PostgreSQL tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	else \
+		echo "PostgreSQL binaries not found: the PostgreSQL tests will be skipped (install postgresql or set CSM_TEST_PG_URL)"; \
+	fi
 
 bench: $(STAMP)
 	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/sync.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check csm_tui tests bench

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import ClassVar
@@ -33,6 +34,9 @@ _log = logging.getLogger(__name__)
 
 #: Seconds between repaints of the sync status bar ("synced 2 min ago" must keep moving).
 STATUS_TICK_SECONDS = 5.0
+
+#: Least time between repaints while a long sync is downloading.
+PROGRESS_REPAINT_SECONDS = 0.5
 
 #: Shown for failures that are not a CsmError (a bug): the details go to the log.
 UNEXPECTED_ERROR = "Something went wrong inside csm; the details are in the log file."
@@ -58,6 +62,12 @@ class CsmApp(App[None]):
         """A sync pulled everything there was."""
 
         report: SyncReport
+
+    @dataclass
+    class SyncProgress(Message):
+        """A page of a running sync landed in the store."""
+
+        case_ids: set[str]
 
     @dataclass
     class SyncFailed(Message):
@@ -175,8 +185,18 @@ class CsmApp(App[None]):
 
     @work(thread=True, exclusive=True, group="sync", exit_on_error=False)
     def _sync_worker(self) -> None:
+        repainted = [0.0]
+
+        def progress(report: SyncReport, page: object) -> None:
+            # Repaint as pages land (the first one at once: on a cold desk it is the first
+            # screen), but not more than twice a second during a long download.
+            now = time.monotonic()
+            if report.pages == 1 or now - repainted[0] >= PROGRESS_REPAINT_SECONDS:
+                repainted[0] = now
+                self.post_message(self.SyncProgress(set(report.case_ids)))
+
         try:
-            report = self.desk.sync()
+            report = self.desk.sync(progress)
         except CsmError as err:
             self.post_message(self.SyncFailed(str(err)))
             return
@@ -213,6 +233,10 @@ class CsmApp(App[None]):
         # Any applied row may show in the queue (a renamed contact or agent, not only cases).
         if report.rows or report.case_ids:
             self.cases_changed_signal.publish(set(report.case_ids))
+
+    def on_csm_app_sync_progress(self, message: SyncProgress) -> None:
+        self.cases_changed_signal.publish(message.case_ids)
+        self.sync_status_signal.publish(True)
 
     def on_csm_app_sync_failed(self, message: SyncFailed) -> None:
         self._sync_finished()

@@ -227,13 +227,16 @@ def server(
     ] = DEFAULT_DB,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8765,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes sharing the database.")
+    ] = 1,
 ) -> None:
     """Run the case server."""
     if ctx.invoked_subcommand is not None:
         return
     from csm_tui.server.run import serve
 
-    serve(db, host=host, port=port)
+    serve(db, host=host, port=port, workers=workers)
 
 
 @server_app.command("add-agent")

@@ -256,8 +256,11 @@ class Desk:
             self._status = replace(self._status, state="syncing", error=None)
             try:
                 engine = self._sync_engine()
-                self._learn_agent(engine.client)
                 report = engine.sync(progress)
+                # After the pull, not before: on a cold desk on a thin link the first page
+                # of cases matters more than one more round trip (the server takes the
+                # author of an edit from the token anyway).
+                self._learn_agent(engine.client)
             except CsmError as err:
                 self._status = replace(self._status, state="offline", error=str(err))
                 raise

@@ -159,6 +159,13 @@ def _add_routes(app: FastAPI) -> None:
             float,
             Query(description="Long-poll: seconds to wait for a change when none is ready"),
         ] = 0.0,
+        first_screen: Annotated[
+            bool,
+            Query(
+                description="With no cursor: first send what the agent's first screen shows "
+                "(their open cases and the newest cases), then the full snapshot"
+            ),
+        ] = False,
     ) -> wire.ChangesPage:
         """A page of changes after ``cursor``; no cursor starts a full snapshot.
 
@@ -175,7 +182,9 @@ def _add_routes(app: FastAPI) -> None:
         def read() -> wire.ChangesPage:
             with Session(engine) as session:
                 try:
-                    return changes.read_page(session, cursor, limit, max_bytes)
+                    if first_screen and not cursor:
+                        return changes.first_screen_page(session, agent.id, max_bytes)
+                    return changes.read_page(session, cursor, limit, max_bytes, agent.id)
                 except changes.CursorGone as exc:
                     raise HTTPException(status_code=410, detail=str(exc)) from None
                 except changes.BadCursor as exc:

@@ -5,6 +5,8 @@ Owns the cursor format, which is opaque to the desk:
 - ``s.<high>.<entity_index>.<last_id>``: inside a full snapshot taken when the log stood at
   ``high``; the next page starts after ``last_id`` in ``REPLICATED[entity_index]``.
 - ``d.<seq>``: deltas; the next page starts after change-log sequence ``seq``.
+- ``f.<high>``: the second page of a cold desk's first-screen prelude (see
+  :func:`first_screen_page`), followed by the snapshot ``s.<high>.0.``.
 
 A snapshot reads the live tables, so rows changed while it is paged may arrive in their newer
 state; the deltas that follow from ``high`` repeat those changes, and applying an upsert twice
@@ -22,9 +24,9 @@ from typing import Any
 from sqlalchemy import Engine, delete, func, text
 from sqlmodel import Session, SQLModel, select
 
-from csm_tui.domain.models import REPLICATED, to_wire
+from csm_tui.domain.models import REPLICATED, Account, Agent, Case, Contact, Queue, to_wire
 from csm_tui.server.tables import ChangeLog, ServerState
-from csm_tui.sync.wire import ChangeRow, ChangesPage
+from csm_tui.sync.wire import MAX_PAGE_BYTES, ChangeRow, ChangesPage
 
 BAD_CURSOR_DETAIL = "The sync cursor is malformed; run a full sync."
 CURSOR_GONE_DETAIL = "The server no longer knows this sync cursor; the desk will resync."
@@ -143,7 +145,9 @@ def _check_floor(session: Session, after: int) -> None:
         raise CursorGone()
 
 
-def read_page(session: Session, cursor: str | None, limit: int, max_bytes: int) -> ChangesPage:
+def read_page(
+    session: Session, cursor: str | None, limit: int, max_bytes: int, agent_id: str = ""
+) -> ChangesPage:
     """One page of changes after ``cursor`` (no cursor: start a full snapshot).
 
     Raises :class:`BadCursor` for a cursor this server never made and :class:`CursorGone`
@@ -175,7 +179,96 @@ def read_page(session: Session, cursor: str | None, limit: int, max_bytes: int) 
         # The deltas after the snapshot start at ``high``; they must still be in the log.
         _check_floor(session, high)
         return page
+    if kind == "f":
+        high = _parse_int(rest)
+        if high > max_seq(session):
+            raise CursorGone()
+        page = _queue_pages_page(session, high, agent_id, max_bytes)
+        _check_floor(session, high)
+        return page
     raise BadCursor()
+
+
+#: Cases on a cold desk's first page: the newest ones, which is the queue's first screen.
+FIRST_SCREEN_CASES = 40
+#: Cases per queue, and the agent's own open cases, on the second page.
+QUEUE_FIRST_PAGE = 40
+
+
+def first_screen_page(session: Session, agent_id: str, max_bytes: int) -> ChangesPage:
+    """What a desk with an empty store shows first, before the full snapshot.
+
+    On a thin link the full snapshot takes minutes; so a cold desk gets, in this order:
+
+    1. this page: the newest cases (the queue's first screen) with their contacts, queues and
+       assignees, and no messages: one small reply, and the queue paints;
+    2. ``f.<high>``: the agent's own open cases and the first page of every queue, with their
+       contacts, accounts, and every agent and queue;
+    3. ``s.<high>.0.``: the normal full snapshot, which sends these rows again (about a
+       hundred rows of thirty thousand, for a queue on screen in seconds instead of minutes).
+    """
+    high = max_seq(session)
+    cases = session.exec(
+        select(Case).order_by(Case.updated_at.desc(), Case.id.desc()).limit(FIRST_SCREEN_CASES)  # type: ignore[attr-defined]
+    ).all()
+    queue_ids = {c.queue_id for c in cases if c.queue_id}
+    agent_ids = {c.assignee_id for c in cases if c.assignee_id}
+    rows: list[SQLModel] = [
+        *_contacts_of(session, cases),
+        *_by_ids(session, Agent, agent_ids),
+        *_by_ids(session, Queue, queue_ids),
+        *cases,
+    ]
+    return _prelude(rows, f"f.{high}", max_bytes)
+
+
+def _queue_pages_page(session: Session, high: int, agent_id: str, max_bytes: int) -> ChangesPage:
+    own = session.exec(
+        select(Case)
+        .where(Case.assignee_id == agent_id)
+        .where(Case.status.not_in(("solved", "closed")))  # type: ignore[attr-defined]
+        .order_by(Case.updated_at.desc())  # type: ignore[attr-defined]
+        .limit(QUEUE_FIRST_PAGE)
+    ).all()
+    cases = {c.id: c for c in own}
+    queues = session.exec(select(Queue)).all()
+    for queue in queues:
+        for case in session.exec(
+            select(Case)
+            .where(Case.queue_id == queue.id)
+            .order_by(Case.updated_at.desc())  # type: ignore[attr-defined]
+            .limit(QUEUE_FIRST_PAGE)
+        ).all():
+            cases[case.id] = case
+    contacts = _contacts_of(session, list(cases.values()))
+    account_ids = {p.account_id for p in contacts if p.account_id}
+    rows: list[SQLModel] = [
+        *_by_ids(session, Account, account_ids),
+        *contacts,
+        *session.exec(select(Agent)).all(),
+        *queues,
+        *cases.values(),
+    ]
+    return _prelude(rows, f"s.{high}.0.", max_bytes)
+
+
+def _contacts_of(session: Session, cases: list[Any]) -> list[Any]:
+    return _by_ids(session, Contact, {c.contact_id for c in cases if c.contact_id})
+
+
+def _by_ids(session: Session, model: type[SQLModel], ids: set[str]) -> list[Any]:
+    if not ids:
+        return []
+    id_col = model.id  # type: ignore[attr-defined]
+    return list(session.exec(select(model).where(id_col.in_(sorted(ids)))).all())
+
+
+def _prelude(rows: list[SQLModel], cursor: str, max_bytes: int) -> ChangesPage:
+    # A prelude page is small by construction; it is never split.
+    budget = _Budget(10**9, max(max_bytes, MAX_PAGE_BYTES))
+    for row in rows:
+        budget.take(_snapshot_row(row))
+    return ChangesPage(rows=budget.rows, cursor=cursor, more=True, snapshot=True, remaining=None)
 
 
 def _parse_int(text: str) -> int:

@@ -136,12 +136,17 @@ class CaseServerClient:
         limit: int = DEFAULT_PAGE_ROWS,
         max_bytes: int = DEFAULT_PAGE_BYTES,
         wait: float | None = None,
+        first_screen: bool = False,
     ) -> ChangesPage:
         """A page of changes after ``cursor``. With ``wait`` (seconds, long-poll), a server
-        with nothing new holds the request until a change or until ``wait`` runs out."""
+        with nothing new holds the request until a change or until ``wait`` runs out.
+        ``first_screen`` (no cursor only) asks for the agent's first screen before the
+        snapshot."""
         params: dict[str, Any] = {"limit": limit, "max_bytes": max_bytes}
         if cursor:
             params["cursor"] = cursor
+        elif first_screen:
+            params["first_screen"] = "true"
         timeout: float | None = None
         if wait is not None:
             wait = max(0.0, min(float(wait), MAX_LONG_POLL_SECONDS))

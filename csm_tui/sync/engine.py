@@ -161,9 +161,18 @@ class SyncEngine:
     ) -> SyncReport:
         report = report if report is not None else SyncReport()
         cursor = get_state(self.store, CURSOR_KEY)
+        # An empty store (no cursor yet) asks for the first screen before the snapshot, so
+        # the queue paints after one small reply even on a thin link.
+        first_screen = not cursor
         while True:
             try:
-                page = self.client.changes(cursor, limit=self.page_rows, max_bytes=self.page_bytes)
+                page = self.client.changes(
+                    cursor,
+                    limit=self.page_rows,
+                    max_bytes=self.page_bytes,
+                    first_screen=first_screen,
+                )
+                first_screen = False
             except CursorGone:
                 if report.full_resync:
                     raise
