@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import random
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
 from textual.signal import Signal
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from csm_tui.config import Settings
@@ -34,6 +36,10 @@ _log = logging.getLogger(__name__)
 
 #: Seconds between repaints of the sync status bar ("synced 2 min ago" must keep moving).
 STATUS_TICK_SECONDS = 5.0
+
+#: First retry after a failed sync waits up to this long; each further failure doubles it,
+#: up to the sync interval.
+RETRY_BASE_SECONDS = 1.0
 
 #: Least time between repaints while a long sync is downloading.
 PROGRESS_REPAINT_SECONDS = 0.5
@@ -97,6 +103,10 @@ class CsmApp(App[None]):
             )
         self.set_keymap(settings.keymap)
         self._sync_again = False
+        self._failures = 0
+        self._asked = False  # the running sync was asked for (ctrl+r), not scheduled
+        self._retry: Timer | None = None
+        self._jitter = random.Random()
 
     # -- set-up ----------------------------------------------------------------------------
 
@@ -159,6 +169,7 @@ class CsmApp(App[None]):
         if self.is_syncing:
             self.notify("A sync is already running.", title="Sync")
             return
+        self._asked = True
         self.sync_now()
 
     # -- sync ------------------------------------------------------------------------------
@@ -214,6 +225,10 @@ class CsmApp(App[None]):
 
     def on_csm_app_sync_finished(self, message: SyncFinished) -> None:
         self._sync_finished()
+        self._asked = False
+        if self._failures:
+            self._failures = 0
+            self.notify("Back in touch with the case server.", title="Sync", markup=False)
         report = message.report
         if report.conflicts:
             self.notify(
@@ -240,7 +255,18 @@ class CsmApp(App[None]):
 
     def on_csm_app_sync_failed(self, message: SyncFailed) -> None:
         self._sync_finished()
-        self.route_error(CsmError(message.error))
+        # Retry sooner than the next tick, backing off with full jitter so that a room of
+        # desks coming back after an outage does not hit the server in step.
+        self._failures += 1
+        ceiling = min(self.settings.sync_interval, RETRY_BASE_SECONDS * 2 ** (self._failures - 1))
+        if self._retry is not None:
+            self._retry.stop()
+        self._retry = self.set_timer(self._jitter.uniform(0, ceiling), self.sync_now)
+        # Failures in a row say the same thing: say it once (the bar keeps it), unless the
+        # agent asked for this sync.
+        if self._failures == 1 or self._asked:
+            self.route_error(CsmError(message.error))
+        self._asked = False
 
     # -- local edits -----------------------------------------------------------------------
 

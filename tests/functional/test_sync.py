@@ -69,3 +69,25 @@ async def test_command_palette_offers_desk_commands(desk: Desk, settings: Settin
     async with app.run_test(size=SIZE):
         titles = [command.title for command in app.get_system_commands(app.screen)]
         assert titles == ["Sync now", "Resolve conflicts", "Keys", "Theme", "Quit"]
+
+
+async def test_failed_syncs_retry_with_growing_jittered_delays_and_say_it_once(
+    make_desk: Callable[..., Desk], settings: Settings, unused_port: int
+) -> None:
+    client = CaseServerClient(f"http://127.0.0.1:{unused_port}", "test-token", timeout=5)
+    desk = make_desk(client=client)
+    app = make_app(settings, desk, sync_on_start=False)
+    async with app.run_test(size=SIZE) as pilot:
+        delays = []
+        for _ in range(5):
+            app.sync_now()  # what the retry timer calls
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert app._retry is not None
+            delays.append(app._retry._interval)  # Timer keeps its delay only privately
+            app._retry.stop()  # this test plays the timer itself
+        assert app._failures >= 5
+        ceilings = [min(settings.sync_interval, 2**n) for n in range(5)]
+        assert all(0 <= d <= c for d, c in zip(delays, ceilings, strict=True))
+        assert len(set(delays)) > 1  # jittered, not in step
+        assert len(notifications(app)) == 1
