@@ -30,6 +30,7 @@ postgres:
 bench: $(STAMP)
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/sync.py
+	$(BIN)/python bench/queue.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check csm_tui tests bench

@@ -17,8 +17,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# bench/ holds queue.py, which would shadow the standard library's ``queue`` module if the
+# folder stayed first on sys.path (Python puts a script's folder there): move it to the end.
+_BENCH = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _BENCH]
+sys.path.insert(0, str(_BENCH.parent))
+sys.path.append(str(_BENCH))
 
 from _pty import time_to_marker
 from _store import build_store

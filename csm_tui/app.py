@@ -14,7 +14,7 @@ import random
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -139,6 +139,10 @@ class CsmApp(App[None]):
         self.desk.stop_live()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        # the screen's own actions first (the queue's triage keys, the case screen's edits)
+        palette_commands = getattr(screen, "palette_commands", None)
+        if palette_commands is not None:
+            yield from palette_commands()
         yield SystemCommand("Sync now", "Pull the latest cases from the case server", self.sync_now)
         yield SystemCommand(
             "Resolve conflicts",
@@ -215,6 +219,9 @@ class CsmApp(App[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "sync":
+            # an edit that failed with something other than a CsmError: a bug, never silent
+            if event.state is WorkerState.ERROR and event.worker.error is not None:
+                self.route_error(event.worker.error)
             return
         if event.state is WorkerState.RUNNING:
             self.sync_status_signal.publish(True)
@@ -270,19 +277,35 @@ class CsmApp(App[None]):
 
     # -- local edits -----------------------------------------------------------------------
 
-    def edit(self, command: Callable[[], object], case_ids: set[str], done: str = "") -> None:
-        """Run a desk command (one store transaction + outbox row) off the UI thread; the
-        screens repaint from the store when it is written, and a push follows."""
-        self._edit_worker(command, case_ids, done)
+    def edit(
+        self,
+        command: Callable[[], object],
+        case_ids: set[str],
+        done: str = "",
+        *,
+        then: Callable[[Any], object] | None = None,
+    ) -> None:
+        """Run a desk command (one store transaction + outbox row per case) off the UI thread;
+        the screens repaint from the store when it is written, and a push follows. ``then``
+        gets the command's result (a bulk command's ``BulkResult``) on the UI thread."""
+        self._edit_worker(command, case_ids, done, then)
 
     @work(thread=True, group="edit", exit_on_error=False)
-    def _edit_worker(self, command: Callable[[], object], case_ids: set[str], done: str) -> None:
+    def _edit_worker(
+        self,
+        command: Callable[[], object],
+        case_ids: set[str],
+        done: str,
+        then: Callable[[Any], object] | None,
+    ) -> None:
         try:
-            command()
+            result = command()
         except CsmError as err:
             self.call_from_thread(self.route_error, err, "Not saved")
             return
         self.call_from_thread(self.local_edit_done, case_ids, done)
+        if then is not None:
+            self.call_from_thread(then, result)
 
     def local_edit_done(self, case_ids: set[str], done: str = "") -> None:
         if case_ids:

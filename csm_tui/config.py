@@ -42,6 +42,9 @@ class Settings:
     """Seconds between background syncs (0 < s <= 3600)."""
     keymap: dict[str, str] = field(default_factory=dict)
     """Binding id -> keys, e.g. ``{"queue.cursor_down" = "n"}``."""
+    views: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Custom queue views: id -> {title, search}, e.g. ``[views.vip] title = "VIP"
+    search = "#vip prio:high,urgent"`` (search syntax: ``csm_tui.domain.search``)."""
 
     def __post_init__(self) -> None:
         if self.server is not None:
@@ -63,6 +66,11 @@ class Settings:
             isinstance(k, str) and isinstance(v, str) for k, v in self.keymap.items()
         ):
             raise SettingError("keymap", 'must map binding ids to keys, e.g. "app.quit" = "ctrl+q"')
+        from csm_tui.store.views import check_custom_views
+
+        problem = check_custom_views(self.views)
+        if problem is not None:
+            raise SettingError("views", problem)
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any]) -> Settings:

@@ -50,6 +50,7 @@ def run_demo(locs: Locations, *, cases: int, reset: bool, headless: bool, consol
             store_path,
             client=CaseServerClient(server.url, token),
             agent_handle=DEMO_HANDLE,
+            views=settings.views,
         )
         try:
             report = sync_with_progress(desk, console=console)

@@ -8,6 +8,16 @@ Commands (``update_case``, ``add_message``, ``create_case``, resolving conflicts
 plain ``sqlite3`` connection too (:class:`~csm_tui.store.outbox.OutboxStore`): each is one
 transaction holding the local change and its outbox row, so the screen repaints from the
 store at once and the edit goes to the server with the next sync.
+
+Queue triage: :meth:`Desk.views` (built-in views and the config's custom ones, each a saved
+search), :meth:`Desk.view_counts`, and :meth:`Desk.case_count` / :meth:`Desk.case_window`
+with a :class:`CaseQuery` (view + typed search + sort). Searches are parsed by
+:mod:`csm_tui.domain.search` and become SQL with ``?`` parameters and an FTS5 MATCH of quoted
+strings (:mod:`csm_tui.store.views`); counts are cached until the store changes. Bulk edits
+(:meth:`Desk.update_cases`, ``take``, ``assign``, ``set_priority``, ``set_status``,
+``add_tags``, ``remove_tags``) write one outbox mutation per case in one transaction, and
+every edit action goes on an undo stack kept in the store (``undo_action``, the last 20), so
+:meth:`Desk.undo_last` works after a restart too.
 Nothing here imports Textual.
 """
 
@@ -17,24 +27,30 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from dataclasses import field as dc_field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from csm_tui.domain.enums import CaseStatus, Channel, MessageKind, Priority
-from csm_tui.domain.status import TransitionError, check_transition
+from csm_tui.domain.search import SearchQuery, parse_search
+from csm_tui.domain.status import TransitionError, can_transition, check_transition
 from csm_tui.errors import CsmError
 from csm_tui.store import outbox
+from csm_tui.store import views as views_mod
 from csm_tui.store.outbox import OutboxStore, wire_time
 from csm_tui.store.queries import (
+    AgentRow,
     CaseDetail,
     CaseRow,
     ConflictRow,
     CustomerInfo,
     MessageRow,
+    QueueRow,
     RejectedRow,
     StoreReader,
 )
+from csm_tui.store.views import View
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -45,14 +61,19 @@ if TYPE_CHECKING:
     from csm_tui.sync.report import SyncReport
 
 __all__ = [
+    "AgentRow",
+    "BulkResult",
     "CaseDetail",
+    "CaseQuery",
     "CaseRow",
     "ConflictRow",
     "CustomerInfo",
     "Desk",
     "MessageRow",
+    "QueueRow",
     "RejectedRow",
     "SyncStatus",
+    "View",
 ]
 
 #: Case fields an agent may change with :meth:`Desk.update_case`.
@@ -68,6 +89,12 @@ EDITABLE_CASE_FIELDS = (
 MAX_SUBJECT = 500
 MAX_BODY = 100_000
 MAX_TAGS = 50
+#: How many edit actions undo remembers (kept in the store's ``undo_action`` table).
+UNDO_DEPTH = 20
+#: Free words matching more cases than this are probed rather than leading the query.
+FTS_PROBE_OVER = 5_000
+#: A window walks the sort index when its rows are expected within this many entries.
+WALK_WITHIN = 10_000
 
 
 def _utcnow() -> datetime:
@@ -80,6 +107,30 @@ def _closed_sentence() -> str:
     except TransitionError as err:
         return str(err)
     return "A closed case takes no more updates."  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class CaseQuery:
+    """What the queue shows: a view, the search typed on top of it, and the order.
+
+    ``sort`` is "updated", "created", "priority" or "sla" (next SLA breach once the SLA
+    engine exists; until then priority, most pressing first, then age, oldest first);
+    ``descending`` False reverses it."""
+
+    view: str = "all"
+    search: str = ""
+    sort: str = "updated"
+    descending: bool = True
+
+
+@dataclass
+class BulkResult:
+    """What a bulk (or single) edit did: the cases it changed, and those it left with the
+    reason (one sentence each). ``unchanged`` already had the value."""
+
+    changed: list[str] = dc_field(default_factory=list)
+    skipped: list[tuple[str, str]] = dc_field(default_factory=list)
+    unchanged: list[str] = dc_field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -105,12 +156,15 @@ class Desk:
         agent_handle: str | None = None,
         clock: Callable[[], datetime] = _utcnow,
         live_connect: Callable[[], CaseServerClient] | None = None,
+        views: dict[str, dict[str, str]] | None = None,
     ) -> None:
         """``connect`` builds the server client when the first sync needs it; ``server`` is
         its URL, shown in the status bar before then. ``live_connect`` builds the live
         listener's own client (default: ``connect``, which must then make a new client on
-        each call)."""
+        each call). ``views`` are the custom views of the config (``Settings.views``)."""
         self.store_path = store_path
+        self._custom_views = views_mod.custom_views(views or {})
+        self._schema_checked = False
         self.reader = StoreReader(store_path)
         self.agent_handle = agent_handle
         self.clock = clock
@@ -140,6 +194,7 @@ class Desk:
         agent_handle: str | None = None,
         clock: Callable[[], datetime] = _utcnow,
         live_client: Callable[[], CaseServerClient] | None = None,
+        views: dict[str, dict[str, str]] | None = None,
     ) -> Desk:
         """A desk over ``store_path``, with the store created now (tests, tools) and an
         already-built client, if any (the live listener then gets ``client.clone()``)."""
@@ -150,6 +205,7 @@ class Desk:
             agent_handle=agent_handle,
             clock=clock,
             live_connect=live_client or (client.clone if client is not None else None),
+            views=views,
         )
         _ = desk.store
         return desk
@@ -185,11 +241,131 @@ class Desk:
     def now(self) -> datetime:
         return self.clock()
 
-    def case_count(self) -> int:
-        return self.reader.count_cases()
+    def set_custom_views(self, views: dict[str, dict[str, str]]) -> None:
+        """Replace the custom views (``Settings.views``, validated there)."""
+        self._custom_views = views_mod.custom_views(views or {})
 
-    def case_window(self, offset: int, limit: int) -> list[CaseRow]:
-        return self.reader.case_window(offset, limit)
+    def views(self) -> list[View]:
+        """Built-in views (My open cases, Unassigned, one per queue, Pending, Solved today,
+        All), then the custom views of the config."""
+        refs = [views_mod.QueueRef(q.id, q.slug, q.name) for q in self.reader.queues()]
+        return [*views_mod.built_in_views(refs), *self._custom_views]
+
+    def view(self, view_id: str) -> View:
+        for v in self.views():
+            if v.id == view_id:
+                return v
+        raise CsmError(f"There is no view '{view_id}'; pick one from the list.")
+
+    def view_counts(self) -> dict[str, int]:
+        """Live count of cases per view id (cached until the store changes)."""
+        self._ensure_schema()
+        ctx = self._filter_context()
+        out: dict[str, int] = {}
+        for v in self.views():
+            where, params = views_mod.case_filter(parse_search(v.search), ctx)
+            out[v.id] = self.reader.count_where(where, params)
+        return out
+
+    @property
+    def me_id(self) -> str | None:
+        """The signed-in agent's id, known after the first sync (None before)."""
+        agent = self.reader.agent()
+        return agent[0] if agent else None
+
+    def agents(self) -> list[AgentRow]:
+        return self.reader.agents()
+
+    def queues(self) -> list[QueueRow]:
+        return self.reader.queues()
+
+    def _filter_context(self) -> views_mod.FilterContext:
+        return views_mod.FilterContext(
+            me_id=self.me_id,
+            queues=[views_mod.QueueRef(q.id, q.slug, q.name) for q in self.reader.queues()],
+            agents=[views_mod.AgentRef(a.id, a.handle, a.name) for a in self.reader.agents()],
+            now=self.clock(),
+        )
+
+    def _where(self, query: CaseQuery) -> tuple[list[str], list[Any]]:
+        """The SQL conditions of a query: its view's search and the typed search, ANDed.
+
+        Free words whose matches are many (over :data:`FTS_PROBE_OVER` cases) are only
+        probed when other conditions exist, so that those lead (a status index, say)."""
+        ctx = self._filter_context()
+        where, params = views_mod.case_filter(parse_search(self.view(query.view).search), ctx)
+        if query.search.strip():
+            more, more_params = views_mod.case_filter(parse_search(query.search), ctx)
+            where, params = [*where, *more], [*params, *more_params]
+        if len(where) > 1 and views_mod.FTS_CONDITION in where:
+            where = list(where)
+            at = 0
+            for i, cond in enumerate(where):
+                n_params = cond.count("?")
+                if (
+                    cond == views_mod.FTS_CONDITION
+                    and self.reader.count_fts(params[at]) > FTS_PROBE_OVER
+                ):
+                    where[i] = views_mod.FTS_PROBE
+                at += n_params
+        return where, params
+
+    def search_problems(self, search: str) -> list[str]:
+        """Sentences about what in ``search`` is not understood or matches nothing by
+        construction (an unknown status, an unknown queue, @me before the first sync)."""
+        parsed: SearchQuery = parse_search(search)
+        return [*parsed.problems, *views_mod.store_problems(parsed, self._filter_context())]
+
+    def case_count(self, query: CaseQuery | None = None) -> int:
+        """How many cases the query shows (all cases without one). Cached until the store
+        changes, so the count and the windows of one keystroke run it once."""
+        if query is None:
+            return self.reader.count_cases()
+        self._ensure_schema()
+        where, params = self._where(query)
+        if where == [views_mod.FTS_CONDITION]:
+            return self.reader.count_fts(params[0])
+        return self.reader.count_where(where, params)
+
+    def case_window(self, offset: int, limit: int, query: CaseQuery | None = None) -> list[CaseRow]:
+        """Rows ``offset .. offset+limit`` of the query (all cases, most recently updated
+        first, without one)."""
+        if query is None:
+            return self.reader.case_window(offset, limit)
+        if query.sort not in views_mod.SORTS:
+            raise CsmError(f"Sort by one of {', '.join(views_mod.SORTS)}, not {query.sort!r}.")
+        if limit <= 0:
+            return []
+        self._ensure_schema()
+        where, params = self._where(query)
+        order = views_mod.order_by(query.sort, query.descending)
+        walk: str | None = None
+        if where:
+            # Walk the sort order when the matches are dense enough that the window's rows
+            # come within a few thousand index entries; otherwise let SQLite pick the most
+            # selective index and sort the (few) matches.
+            matches = self.case_count(query)
+            if matches <= offset:
+                return []
+            total = self.reader.total_cases()
+            if (offset + limit) * total <= WALK_WITHIN * matches:
+                walk = views_mod.SORT_INDEXES[query.sort]
+        return self.reader.window_where(where, params, order, offset, limit, walk=walk)
+
+    def _ensure_schema(self) -> None:
+        """Bring a store made by an older desk up to date (search index, sort indexes, undo
+        table) on first use; a no-op query afterwards."""
+        if self._schema_checked:
+            return
+        from csm_tui.store import search_index
+
+        if self.reader.state(search_index.SCHEMA_KEY) != search_index.SCHEMA_VERSION:
+            if self.reader.has_table("case") and self.reader.has_table("sync_state"):
+                with self._outbox().transaction() as conn:
+                    search_index.ensure(conn)
+            else:
+                return  # no store yet: make_store_engine creates it all on the first sync
+        self._schema_checked = True
 
     def case_detail(self, case_id: str) -> CaseDetail | None:
         return self.reader.case_detail(case_id)
@@ -288,39 +464,224 @@ class Desk:
         """Change fields of a case locally and queue the change for the server.
 
         Raises CsmError with one sentence (and writes nothing) for an unknown field, a value
-        outside its vocabulary, a status change the rules forbid or a closed case.
+        outside its vocabulary, a status change the rules forbid or a closed case. The edit
+        goes on the undo stack.
         """
         changes = _check_case_fields(fields)
         if not changes:
             return
+        self._ensure_schema()
         now = self._now()
         with self._outbox().transaction() as conn:
-            current = outbox.read_row(conn, "case", case_id, [*changes, "status", "version"])
-            if not current:
-                raise CsmError("That case is not in the local store; sync and try again.")
+            changed, base = self._edit_case(conn, case_id, changes, now, check_refs=True)
+            if changed:
+                self._push_undo(
+                    conn, _describe(conn, changes), [_undo_entry(case_id, changed, base)], now
+                )
+
+    def _edit_case(
+        self,
+        conn: Any,
+        case_id: str,
+        changes: dict[str, Any],
+        now: datetime,
+        *,
+        check_refs: bool = False,
+        add_tags: tuple[str, ...] = (),
+        remove_tags: tuple[str, ...] = (),
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """One case's edit in the caller's transaction: the local row and its outbox row.
+        Returns (the fields that changed, their old values); raises CsmError (one sentence)
+        when the case cannot take it. Tags to add or remove apply to the case's own list."""
+        columns = [*changes, "status", "version", "tags", "updated_at"]
+        current = outbox.read_row(conn, "case", case_id, columns)
+        if not current:
+            raise CsmError("That case is not in the local store; sync and try again.")
+        if check_refs:
             _check_refs(conn, changes)
-            status = CaseStatus(current["status"])
-            if "status" in changes:
+        target = dict(changes)
+        if add_tags or remove_tags:
+            tags = _tags_after(list(current.get("tags") or []), add_tags, remove_tags)
+            if len(tags) > MAX_TAGS:
+                raise CsmError(f"A case takes at most {MAX_TAGS} tags.")
+            target["tags"] = tags
+        status = CaseStatus(current["status"])
+        if "status" in target:
+            try:
+                check_transition(status, CaseStatus(target["status"]))
+            except TransitionError as err:
+                raise CsmError(str(err)) from None
+        changed = {k: v for k, v in target.items() if current.get(k) != v}
+        if not changed:
+            return {}, {}
+        if status == CaseStatus.CLOSED:
+            raise CsmError(_closed_sentence())
+        base = {k: current.get(k) for k in changed}
+        outbox.write_fields(conn, "case", case_id, {**changed, "updated_at": now})
+        outbox.enqueue(
+            conn,
+            op="update",
+            entity="case",
+            entity_id=case_id,
+            fields=changed,
+            base=base,
+            base_version=current.get("version"),
+            now=now,
+            server={"updated_at": current.get("updated_at")},
+        )
+        return changed, base
+
+    # -- bulk edits and undo -------------------------------------------------------------
+
+    def update_cases(self, case_ids: list[str], **fields: Any) -> BulkResult:
+        """Change the same fields on several cases: each case its own outbox mutation, all
+        in one store transaction (all or nothing locally). A case that cannot take the
+        change (closed, a status move the rules forbid, not in the store) is skipped with
+        the reason and does not stop the others. A bad field or value raises CsmError
+        before anything is written. The whole edit is one undo step."""
+        return self._bulk(case_ids, _check_case_fields(fields))
+
+    def _bulk(
+        self,
+        case_ids: list[str],
+        changes: dict[str, Any],
+        *,
+        add_tags: tuple[str, ...] = (),
+        remove_tags: tuple[str, ...] = (),
+        description: str | None = None,
+    ) -> BulkResult:
+        result = BulkResult()
+        ids = list(dict.fromkeys(str(i) for i in case_ids))
+        if not ids or not (changes or add_tags or remove_tags):
+            result.unchanged = ids
+            return result
+        self._ensure_schema()
+        now = self._now()
+        entries: list[dict[str, Any]] = []
+        with self._outbox().transaction() as conn:
+            _check_refs(conn, changes)
+            for case_id in ids:
                 try:
-                    check_transition(status, CaseStatus(changes["status"]))
-                except TransitionError as err:
-                    raise CsmError(str(err)) from None
-            changed = {k: v for k, v in changes.items() if current.get(k) != v}
-            if not changed:
-                return
-            if status == CaseStatus.CLOSED:
-                raise CsmError(_closed_sentence())
-            outbox.write_fields(conn, "case", case_id, {**changed, "updated_at": now})
-            outbox.enqueue(
-                conn,
-                op="update",
-                entity="case",
-                entity_id=case_id,
-                fields=changed,
-                base={k: current.get(k) for k in changed},
-                base_version=current.get("version"),
-                now=now,
+                    changed, base = self._edit_case(
+                        conn, case_id, changes, now, add_tags=add_tags, remove_tags=remove_tags
+                    )
+                except CsmError as err:
+                    result.skipped.append((case_id, str(err)))
+                    continue
+                if changed:
+                    result.changed.append(case_id)
+                    entries.append(_undo_entry(case_id, changed, base))
+                else:
+                    result.unchanged.append(case_id)
+            if entries:
+                text = description or _describe(conn, changes, add_tags, remove_tags)
+                self._push_undo(conn, text, entries, now)
+        return result
+
+    def take(self, case_ids: list[str]) -> BulkResult:
+        """Assign the cases to me (the signed-in agent)."""
+        me = self.me_id
+        if me is None:
+            raise CsmError("Sync once so the desk knows who you are.")
+        return self._bulk(case_ids, {"assignee_id": me}, description="assigned to you")
+
+    def assign(self, case_ids: list[str], agent_id: str | None) -> BulkResult:
+        """Assign the cases to an agent (None: unassign)."""
+        return self._bulk(case_ids, _check_case_fields({"assignee_id": agent_id}))
+
+    def set_priority(self, case_ids: list[str], priority: str) -> BulkResult:
+        return self._bulk(case_ids, _check_case_fields({"priority": priority}))
+
+    def set_status(self, case_ids: list[str], status: str) -> BulkResult:
+        return self._bulk(case_ids, _check_case_fields({"status": status}))
+
+    def add_tags(self, case_ids: list[str], tags: list[str]) -> BulkResult:
+        """Add tags to each case's own tag set (case-insensitive; the order kept)."""
+        return self._bulk(case_ids, {}, add_tags=_check_tag_words(tags))
+
+    def remove_tags(self, case_ids: list[str], tags: list[str]) -> BulkResult:
+        """Remove tags (case-insensitive) from each case's tag set."""
+        return self._bulk(case_ids, {}, remove_tags=_check_tag_words(tags))
+
+    def _push_undo(
+        self, conn: Any, description: str, entries: list[dict[str, Any]], now: datetime
+    ) -> None:
+        outbox._rows(
+            conn,
+            "INSERT INTO undo_action (description, entries, created_at) VALUES (?, ?, ?)",
+            (description, outbox._json(entries), outbox.sql_time(now)),
+        )
+        outbox._rows(
+            conn,
+            "DELETE FROM undo_action WHERE id NOT IN "
+            "(SELECT id FROM undo_action ORDER BY id DESC LIMIT ?)",
+            (UNDO_DEPTH,),
+        )
+
+    def undo_depth(self) -> int:
+        """How many edit actions undo can take back."""
+        rows = self.reader._all("SELECT count(*) FROM undo_action")
+        return int(rows[0][0]) if rows else 0
+
+    def undo_last(self) -> str | None:
+        """Take back the last edit action (single or bulk) by queueing reverting mutations
+        for the fields that still hold the value it set; a field someone changed since is
+        left alone (and counted in the sentence). Returns one sentence, or None when there
+        is nothing to undo. The undo stack (the last 20 actions) lives in the store."""
+        self._ensure_schema()
+        now = self._now()
+        with self._outbox().transaction() as conn:
+            rows = outbox._rows(
+                conn, "SELECT id, description, entries FROM undo_action ORDER BY id DESC LIMIT 1"
             )
+            if not rows:
+                return None
+            action_id, description, raw = rows[0]
+            outbox._rows(conn, "DELETE FROM undo_action WHERE id = ?", (action_id,))
+            entries = outbox._load(raw) or []
+            undone = left = 0
+            for entry in entries:
+                case_id = entry["id"]
+                set_to, before = entry.get("set", {}), entry.get("before", {})
+                current = outbox.read_row(conn, "case", case_id, [*set_to, "tags", "status"])
+                if not current:
+                    left += 1
+                    continue
+                revert: dict[str, Any] = {}
+                kept = False
+                for name, value in set_to.items():
+                    if name == "tags":
+                        old = list(before.get("tags") or [])
+                        added = _tags_minus(list(value or []), old)
+                        removed = _tags_minus(old, list(value or []))
+                        now_tags = _tags_after(list(current.get("tags") or []), removed, added)
+                        if now_tags != (current.get("tags") or []):
+                            revert["tags"] = now_tags
+                    elif current.get(name) == value:
+                        revert[name] = before.get(name)
+                    else:
+                        kept = True
+                if not revert:
+                    left += 1
+                    continue
+                try:
+                    changed, _ = self._edit_case(conn, case_id, revert, now)
+                except CsmError:
+                    if not _via_open(str(current.get("status")), revert):
+                        left += 1
+                        continue
+                    # Solved back to pending or on hold: the rules allow it through open
+                    # (two mutations, each one the server accepts).
+                    self._edit_case(conn, case_id, {"status": CaseStatus.OPEN.value}, now)
+                    changed, _ = self._edit_case(conn, case_id, revert, now)
+                if changed:
+                    undone += 1
+                    if kept:
+                        left += 1
+                else:
+                    left += 1
+        total = len(entries)
+        return _undo_sentence(str(description), total, undone, left)
 
     def add_message(self, case_id: str, kind: str, body: str) -> str:
         """Add a public reply or an internal note by this desk's agent; returns its id."""
@@ -424,12 +785,15 @@ class Desk:
             outbox._rows(conn, "DELETE FROM conflict WHERE id = ?", (conflict_id,))
             if entity != "case":
                 return
-            current = outbox.read_row(conn, "case", entity_id, [field, "status", "version"])
+            current = outbox.read_row(
+                conn, "case", entity_id, [field, "status", "version", "updated_at"]
+            )
             if not current:
                 return  # the case is gone; nothing to keep
             if keep == "theirs":
-                outbox.write_fields(conn, "case", entity_id, {field: theirs})
-                outbox.replay(conn, {("case", entity_id)})
+                # Nothing to write: the store already shows the server's value (the push
+                # result wrote ``theirs``; pulls since may have brought a newer one, which
+                # the stale ``theirs`` of the conflict row must not overwrite).
                 return
             if field in EDITABLE_CASE_FIELDS:
                 mine = _check_case_fields({field: mine})[field]
@@ -451,6 +815,7 @@ class Desk:
                 base={field: theirs},
                 base_version=current.get("version"),
                 now=now,
+                server={"updated_at": current.get("updated_at")},
             )
 
     def resolve_all(self, keep: Literal["mine", "theirs"]) -> None:
@@ -507,6 +872,99 @@ class Desk:
     @property
     def live(self) -> LiveListener | None:
         return self._live
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _via_open(current: str, revert: dict[str, Any]) -> bool:
+    """Whether a status the rules do not allow directly is reachable through open."""
+    target = revert.get("status")
+    if target is None or current not in CaseStatus.__members__.values():
+        return False
+    open_ = CaseStatus.OPEN
+    return can_transition(CaseStatus(current), open_) and can_transition(open_, CaseStatus(target))
+
+
+def _undo_sentence(description: str, total: int, undone: int, left: int) -> str:
+    if undone == 0:
+        return (
+            f"Nothing undone for {description} on {_plural(total, 'case')}: "
+            "each was changed since or cannot go back."
+        )
+    if left == 0:
+        return f"Undid: {description} on {_plural(undone, 'case')}."
+    return (
+        f"Undid: {description} on {undone} of {_plural(total, 'case')} "
+        f"({left} changed since or unable to go back were left alone)."
+    )
+
+
+def _undo_entry(case_id: str, changed: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
+    return {"id": case_id, "set": changed, "before": base}
+
+
+def _tag_key(tag: str) -> str:
+    return tag.casefold()
+
+
+def _tags_minus(tags: list[str], other: list[str]) -> tuple[str, ...]:
+    drop = {_tag_key(t) for t in other}
+    return tuple(t for t in tags if _tag_key(t) not in drop)
+
+
+def _tags_after(tags: list[str], add: tuple[str, ...], remove: tuple[str, ...]) -> list[str]:
+    """A tag list with ``remove`` taken out and ``add`` appended (as a set, ignoring case;
+    the order and spelling of the tags already there are kept)."""
+    drop = {_tag_key(t) for t in remove}
+    out = [t for t in tags if _tag_key(t) not in drop]
+    have = {_tag_key(t) for t in out}
+    for tag in add:
+        if _tag_key(tag) not in have:
+            out.append(tag)
+            have.add(_tag_key(tag))
+    return out
+
+
+def _check_tag_words(tags: Any) -> tuple[str, ...]:
+    if isinstance(tags, str):
+        tags = [tags]
+    checked = _check_case_fields({"tags": list(tags or [])})["tags"]
+    return tuple(t.lstrip("#") for t in checked if t.lstrip("#"))
+
+
+def _name_of(conn: Any, table: str, value: str | None) -> str:
+    if value is None:
+        return "none"
+    rows = outbox._rows(conn, f"SELECT name FROM {table} WHERE id = ?", (value,))
+    return str(rows[0][0]) if rows else value
+
+
+def _describe(
+    conn: Any,
+    changes: dict[str, Any],
+    add_tags: tuple[str, ...] = (),
+    remove_tags: tuple[str, ...] = (),
+) -> str:
+    """A few words for the undo sentence: "priority urgent", "status solved", ..."""
+    parts: list[str] = []
+    for name, value in changes.items():
+        if name == "assignee_id":
+            parts.append(f"assignee {_name_of(conn, 'agent', value)}")
+        elif name == "queue_id":
+            parts.append(f"queue {_name_of(conn, 'queue', value)}")
+        elif name == "tags":
+            parts.append("tags")
+        elif name == "subject":
+            parts.append("subject")
+        else:
+            parts.append(f"{name} {str(value).replace('_', ' ')}")
+    if add_tags:
+        parts.append("tags " + " ".join(f"+{t}" for t in add_tags))
+    if remove_tags:
+        parts.append("tags " + " ".join(f"-{t}" for t in remove_tags))
+    return ", ".join(parts) or "an edit"
 
 
 def _check_case_fields(fields: dict[str, Any]) -> dict[str, Any]:

@@ -23,7 +23,12 @@ if TYPE_CHECKING:
     from csm_tui.sync.client import CaseServerClient
 
 
-def open_desk(locs: Locations, server: str | None, profile: str) -> Desk:
+def open_desk(
+    locs: Locations,
+    server: str | None,
+    profile: str,
+    views: dict[str, dict[str, str]] | None = None,
+) -> Desk:
     """The signed-in desk for ``server``, or a CsmError saying how to sign in."""
     from csm_tui.credentials import get_token
     from csm_tui.desk import Desk
@@ -43,7 +48,7 @@ def open_desk(locs: Locations, server: str | None, profile: str) -> Desk:
 
         return CaseServerClient(server, token)
 
-    return Desk(locs.store_file(profile), server=server, connect=connect)
+    return Desk(locs.store_file(profile), server=server, connect=connect, views=views)
 
 
 def launch(profile: str = "default") -> None:
@@ -52,7 +57,7 @@ def launch(profile: str = "default") -> None:
 
     locs = locations().ensure()
     settings = load_settings(locs)
-    desk = open_desk(locs, settings.server, profile)
+    desk = open_desk(locs, settings.server, profile, settings.views)
     try:
         make_app(settings, desk).run()
     finally:

@@ -55,6 +55,8 @@ class FaultyTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         request.read()
         if self.plan.offline:
+            with self._lock:
+                self.counts["offline"] = self.counts.get("offline", 0) + 1
             raise httpx.ConnectError("offline (fault injection)", request=request)
         if self._hit("delay", self.plan.delay):
             time.sleep(self.rng.uniform(0, self.plan.max_delay))
@@ -72,9 +74,13 @@ class FaultyTransport(httpx.BaseTransport):
         if self._hit("drop_reply", self.plan.drop_reply):
             raise httpx.ReadError("lost after sending (fault injection)", request=request)
         if self._hit("error_after_commit", self.plan.error_after_commit):
+            # A streamed body, as the real transport gives: the client reads it raw.
             return httpx.Response(
                 500,
-                json={"detail": "The case server hit an internal error; try again."},
+                headers={"content-type": "application/json"},
+                stream=httpx.ByteStream(
+                    b'{"detail": "The case server hit an internal error; try again."}'
+                ),
             )
         return response
 

@@ -15,11 +15,14 @@ from typing import Any
 import httpx
 
 from csm_tui.desk import Desk
-from csm_tui.server.auth import issue_token
+from csm_tui.domain.models import REPLICATED, to_wire
+from csm_tui.server.auth import add_agent, issue_token
 from csm_tui.server.db import init_db, make_engine
 from csm_tui.server.process import ServerProcess
 from csm_tui.server.seed import seed_database
+from csm_tui.server.tables import ChangeLog, ClientState, PushResult
 from csm_tui.sync.client import CaseServerClient
+from csm_tui.sync.wire import MutationResult
 
 #: Seconds between heartbeats of the test servers (the protocol default is 25).
 TEST_HEARTBEAT = 0.5
@@ -221,3 +224,154 @@ def server_case(server: SyncServer, case_id: str) -> dict[str, Any]:
         "number": row[4],
         "version": row[5],
     }
+
+
+# -- any backend: seeding, and the server's database as an oracle -------------------------
+
+
+def prepare_server_db(
+    db_url: str, *, cases: int, new_agents: tuple[str, ...] = ()
+) -> dict[str, str]:
+    """Create the schema, seed ``cases`` cases, add ``new_agents`` (handles) and return a
+    token for each of them (SQLite or PostgreSQL)."""
+    engine = make_engine(db_url)
+    try:
+        init_db(engine)
+        seed_database(engine, cases)
+        for handle in new_agents:
+            add_agent(engine, handle, handle.replace(".", " ").title())
+        return {handle: issue_token(engine, handle) for handle in new_agents}
+    finally:
+        engine.dispose()
+
+
+def replicated_rows(engine: Any) -> dict[str, dict[str, dict[str, Any]]]:
+    """Every replicated row of a database (server or desk store) as wire values:
+    entity -> id -> fields. Both sides share the SQLModel tables, so they compare 1:1."""
+    from sqlmodel import Session, select
+
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    with Session(engine) as session:
+        for model in REPLICATED:
+            rows = session.exec(select(model)).all()
+            out[model.entity] = {r.id: to_wire(r) for r in rows}  # type: ignore[attr-defined]
+    return out
+
+
+class ServerOracle:
+    """Reads the case server's database directly (SQLAlchemy, any backend): what the server
+    really holds, independent of what it answered over HTTP."""
+
+    def __init__(self, db_url: str) -> None:
+        self.engine = make_engine(db_url)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def rows(self) -> dict[str, dict[str, dict[str, Any]]]:
+        return replicated_rows(self.engine)
+
+    def change_log(self, entity: str | None = None) -> list[ChangeLog]:
+        from sqlmodel import Session, select
+
+        query = select(ChangeLog).order_by(ChangeLog.seq)  # type: ignore[arg-type]
+        if entity is not None:
+            query = query.where(ChangeLog.entity == entity)
+        with Session(self.engine) as session:
+            return list(session.exec(query).all())
+
+    def change_log_tail(self, after: int) -> list[ChangeLog]:
+        """Change-log entries after sequence ``after``, in order."""
+        from sqlmodel import Session, select
+
+        query = select(ChangeLog).where(ChangeLog.seq > after).order_by(ChangeLog.seq)  # type: ignore[arg-type, operator]
+        with Session(self.engine) as session:
+            return list(session.exec(query).all())
+
+    def message_ids(self, ids: list[str]) -> set[str]:
+        """Which of ``ids`` the server holds as messages."""
+        from sqlmodel import Session, select
+
+        from csm_tui.domain.models import Message
+
+        found: set[str] = set()
+        with Session(self.engine) as session:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                found |= set(session.exec(select(Message.id).where(Message.id.in_(chunk))).all())  # type: ignore[attr-defined]
+        return found
+
+    def max_seq(self) -> int:
+        """The newest change-log sequence the server has handed out."""
+        from sqlmodel import Session
+
+        from csm_tui.server.changes import max_seq
+
+        with Session(self.engine) as session:
+            return max_seq(session)
+
+    def push_results(self, client_id: str) -> dict[int, MutationResult]:
+        from sqlmodel import Session, select
+
+        with Session(self.engine) as session:
+            rows = session.exec(select(PushResult).where(PushResult.client_id == client_id)).all()
+            return {int(r.mid): MutationResult.model_validate(r.result) for r in rows}
+
+    def client_state(self, client_id: str) -> ClientState | None:
+        from sqlmodel import Session
+
+        with Session(self.engine) as session:
+            return session.get(ClientState, client_id)
+
+
+def fold_change_log(
+    entries: list[ChangeLog], initial: dict[str, dict[str, Any]] | None = None
+) -> dict[str, dict[int, dict[str, Any]]]:
+    """Fold change-log entries (in sequence order) row by row: id -> version -> the row's
+    wire fields at that version. ``initial`` holds rows as they were before the first entry
+    (for a log that starts later than the rows). Versions must rise by exactly one per
+    logged change: a change applied twice, or one lost, fails here."""
+    states: dict[str, dict[int, dict[str, Any]]] = {}
+    current: dict[str, dict[str, Any]] = {}
+    for row_id, row in (initial or {}).items():
+        current[row_id] = row
+        states.setdefault(row_id, {})[int(row["version"])] = row
+    for entry in entries:
+        assert entry.op == "upsert", f"unexpected tombstone for {entry.entity_id}"
+        before = current.get(entry.entity_id)
+        state = {**(before or {}), **entry.fields}
+        if before is not None:
+            assert state["version"] == before["version"] + 1, (
+                f"{entry.entity} {entry.entity_id}: version {before['version']} -> "
+                f"{state['version']} at seq {entry.seq}"
+            )
+        current[entry.entity_id] = state
+        states.setdefault(entry.entity_id, {})[int(state["version"])] = state
+    return states
+
+
+def row_diff(mine: dict[str, dict[str, Any]], theirs: dict[str, dict[str, Any]]) -> list[str]:
+    """Readable differences between two tables given as id -> wire fields."""
+    out = [f"missing {i}" for i in sorted(set(theirs) - set(mine))]
+    out += [f"extra {i}" for i in sorted(set(mine) - set(theirs))]
+    for i in sorted(set(mine) & set(theirs)):
+        names = sorted(
+            k for k in mine[i].keys() | theirs[i].keys() if mine[i].get(k) != theirs[i].get(k)
+        )
+        if names:
+            out.append(
+                f"{i}: "
+                + ", ".join(f"{k} {mine[i].get(k)!r} != {theirs[i].get(k)!r}" for k in names)
+            )
+    return out
+
+
+def store_rows(path: Path) -> dict[str, dict[str, dict[str, Any]]]:
+    """The replicated rows of a desk's store file, read without the desk (nothing created)."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(f"sqlite:///{path}")
+    try:
+        return replicated_rows(engine)
+    finally:
+        engine.dispose()

@@ -3,14 +3,19 @@
 The detail is one indexed read of a few milliseconds, so it is read while composing: the
 screen's first frame already shows the case, with the newest message in view. A sync that
 touched this case recomposes it.
+
+``]`` goes on to the next case of the queue's view without going back (the queue screen hands
+over ``next_case``, which also moves its cursor, so escape lands on the case last shown).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from functools import partial
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
@@ -37,14 +42,27 @@ class CaseScreen(Screen[None]):
         Binding("n", "write('internal')", "Note", id="case.note"),
         Binding("s", "set_status", "Status", id="case.status"),
         Binding("p", "set_priority", "Priority", id="case.priority"),
+        Binding("right_square_bracket", "next_case", "Next case", id="case.next", key_display="]"),
     ]
+
+    PALETTE_HELP: ClassVar[dict[str, str]] = {
+        "case.back": "Back to the queue",
+        "case.reply": "Write a public reply the customer will see",
+        "case.note": "Write an internal note only colleagues see",
+        "case.status": "Change the status of this case",
+        "case.priority": "Change the priority of this case",
+        "case.next": "Open the next case of the queue's view",
+    }
 
     AUTO_FOCUS = "Timeline"
 
-    def __init__(self, case_id: str) -> None:
+    def __init__(
+        self, case_id: str, *, next_case: Callable[[str], str | None] | None = None
+    ) -> None:
         super().__init__()
         self.case_id = case_id
         self.detail: CaseDetail | None = None
+        self._next_case = next_case
 
     @property
     def csm_app(self) -> CsmApp:
@@ -87,6 +105,26 @@ class CaseScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.dismiss()
+
+    async def action_next_case(self) -> None:
+        following = self._next_case(self.case_id) if self._next_case is not None else None
+        if following is None:
+            self.notify("That was the last case of this view.", markup=False, timeout=2)
+            return
+        self.case_id = following
+        await self.recompose()
+        for timeline in self.query(Timeline):
+            timeline.focus()
+
+    def palette_commands(self) -> Iterator[SystemCommand]:
+        for binding in self.BINDINGS:
+            assert isinstance(binding, Binding)
+            if binding.id in self.PALETTE_HELP:
+                yield SystemCommand(
+                    binding.description,
+                    self.PALETTE_HELP[binding.id],
+                    partial(self.run_action, binding.action),
+                )
 
     # -- edits: each one is a desk command (local row + outbox row), pushed by the app --------
 

@@ -20,7 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from csm_tui.domain.models import ENTITY_MODELS, from_wire
-from csm_tui.store import outbox
+from csm_tui.store import outbox, search_index
 from csm_tui.store.tables import SyncState
 from csm_tui.sync.wire import ChangeRow, ChangesPage
 
@@ -52,6 +52,7 @@ def apply_page(engine: Engine, page: ChangesPage, *, synced_at: datetime) -> App
             if row.op != "delete":
                 pulled.setdefault((row.entity, row.id), {}).update(row.fields)
         applied.replayed = outbox.replay(conn, pulled)
+        search_index.flush(conn)
         _set_state(conn, CURSOR_KEY, page.cursor)
         _set_state(conn, LAST_SYNC_KEY, synced_at.isoformat(timespec="seconds"))
     return applied

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import SQLModel
 
+from csm_tui.store import search_index
 from csm_tui.store.errors import store_error
 from csm_tui.store.tables import store_tables
 
@@ -38,7 +39,28 @@ def make_store_engine(path: Path) -> Engine:
     event.listen(engine, "connect", _on_connect)
     try:
         SQLModel.metadata.create_all(engine, tables=store_tables())
-    except (DatabaseError, OperationalError) as err:
+        _ensure_search(engine)
+    except (DatabaseError, OperationalError, sqlite3.DatabaseError) as err:
         engine.dispose()
         raise store_error(path, err) from None
     return engine
+
+
+def _ensure_search(engine: Engine) -> None:
+    """The FTS index, tag index, sort indexes and undo table (an existing store is indexed
+    once, here, on its first open by this version)."""
+    raw = engine.raw_connection()
+    try:
+        conn = raw.driver_connection
+        assert isinstance(conn, sqlite3.Connection)
+        if search_index.is_current(conn):
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            search_index.ensure(conn)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    finally:
+        raw.close()

@@ -29,11 +29,12 @@ import threading
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from csm_tui.store import search_index
 from csm_tui.store.errors import store_error
 
 CLIENT_ID_KEY = "client_id"
@@ -259,12 +260,21 @@ def enqueue(
     base: dict[str, Any] | None = None,
     base_version: int | None = None,
     now: datetime,
+    server: dict[str, Any] | None = None,
 ) -> int:
     """Queue one mutation in the caller's transaction and return its mid.
 
     The counter is bumped with a write first, so the transaction holds SQLite's write lock
     before it reads the number: two writers can never take the same mid.
+
+    ``server`` holds values the row showed before this edit that the server holds too
+    (its ``updated_at``, which the edit overwrote locally): what the row shows again when
+    the server writes nothing for the edit (see :func:`settle`). An edit of the row still
+    waiting has overwritten them already; its ``server`` map knows the server's.
     """
+    known = {k: v for k, v in (server or {}).items() if v is not None}
+    for earlier in pending_for(conn, {(entity, entity_id)})[:1]:
+        known.update({k: v for k, v in earlier.server.items() if k in known})
     ensure_identity(conn)
     _rows(
         conn,
@@ -275,7 +285,7 @@ def enqueue(
     _rows(
         conn,
         "INSERT INTO outbox (mid, op, entity, entity_id, base_version, fields, base, server, "
-        "created_at, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, '{}', ?, 0)",
+        "created_at, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
         (
             mid,
             op,
@@ -284,6 +294,7 @@ def enqueue(
             base_version,
             _json(fields),
             _json(base or {}),
+            _json({k: _from_sql(k, v) for k, v in known.items()}),
             sql_time(now),
         ),
     )
@@ -378,7 +389,7 @@ def replay(conn: Any, pulled: dict[tuple[str, str], dict[str, Any]] | set[tuple[
             insert_row(conn, entry.entity, entry.entity_id, entry.fields)
             continue
         brought = pulled.get(entry.key, {}) if isinstance(pulled, dict) else {}
-        seen = {k: v for k, v in brought.items() if k in entry.fields}
+        seen = {k: v for k, v in brought.items() if k in entry.fields or k in entry.server}
         if seen:
             _rows(
                 conn,
@@ -413,14 +424,24 @@ def settle(
                 _rows(conn, "DELETE FROM outbox WHERE mid = ?", (entry.mid,))
             continue
         # Only rows still queued: a concurrent settle (or a MidGap drop) may have taken it.
-        if not _rows(conn, "SELECT mid FROM outbox WHERE mid = ?", (entry.mid,)):
+        queued = _rows(conn, "SELECT server FROM outbox WHERE mid = ?", (entry.mid,))
+        if not queued:
             continue
+        # The server map as it is now: an earlier result of this batch may have updated it.
+        entry = replace(entry, server=_load(queued[0][0]) or {})
         _rows(conn, "DELETE FROM outbox WHERE mid = ?", (entry.mid,))
         touched.add(entry.key)
         if entry.entity == "case":
             settled.case_ids.add(entry.entity_id)
         elif entry.entity == "message" and entry.fields.get("case_id"):
             settled.case_ids.add(str(entry.fields["case_id"]))
+        _restore_server_time(conn, entry, result)
+        if result.status in ("ok", "conflict"):
+            # What the server now holds of the fields this edit changed (tags merge there,
+            # so their value is not known here).
+            theirs = {c.field: c.theirs for c in result.conflicts}
+            held = {k: v for k, v in entry.fields.items() if k in result.applied and k != "tags"}
+            _note_server_values(conn, entry, {**held, **theirs})
         if result.status == "ok":
             settled.ok += 1
         elif result.status == "conflict":
@@ -445,7 +466,7 @@ def settle(
                 )
         else:
             settled.rejected += 1
-            _undo(conn, entry)
+            _note_server_values(conn, entry, _undo(conn, entry))
             _rows(
                 conn,
                 "INSERT INTO rejected (mid, entity, entity_id, fields, reason, created_at) "
@@ -464,18 +485,54 @@ def settle(
     return settled
 
 
-def _undo(conn: Any, entry: OutboxEntry) -> None:
-    """Take back a refused edit locally: created rows go, changed fields show the server's."""
-    if entry.entity not in _COLUMNS:
+def _restore_server_time(conn: Any, entry: OutboxEntry, result: Any) -> None:
+    """An edit the server wrote nothing for leaves no change to pull, so the row's
+    ``updated_at`` goes back to the server's (the edit had set it to the desk's clock).
+    Nothing was written when the edit was refused, or when the version the server answers
+    is still the one this store last pulled (a write would have raised it). A later edit
+    of the row still waiting keeps the desk's time until it settles in turn."""
+    if entry.op != "update" or "updated_at" not in entry.server:
         return
+    if pending_for(conn, {entry.key}):
+        return
+    if result.status != "error":
+        local = read_row(conn, entry.entity, entry.entity_id, ["version"])
+        if result.version is None or local.get("version") != result.version:
+            return
+    write_fields(conn, entry.entity, entry.entity_id, {"updated_at": entry.server["updated_at"]})
+
+
+def _undo(conn: Any, entry: OutboxEntry) -> dict[str, Any]:
+    """Take back a refused edit locally: created rows go, changed fields show the server's.
+    Returns the field values restored (what the server holds)."""
+    if entry.entity not in _COLUMNS:
+        return {}
     if entry.op == "create":
         if entry.entity == "case":
             _rows(conn, "DELETE FROM message WHERE case_id = ?", (entry.entity_id,))
         delete_row(conn, entry.entity, entry.entity_id)
-        return
+        return {}
     restore = {name: entry.server.get(name, entry.base.get(name)) for name in entry.fields}
     restore = {k: v for k, v in restore.items() if k in entry.base or k in entry.server}
     write_fields(conn, entry.entity, entry.entity_id, restore)
+    return restore
+
+
+def _note_server_values(conn: Any, entry: OutboxEntry, values: dict[str, Any]) -> None:
+    """A settled edit tells what the server holds of its fields. Later pending edits of the
+    same row were based on this edit's values (their ``base``), which the server may not
+    hold (refused, or a conflict): note the real values in their ``server`` map, so that
+    taking one of them back shows what the server holds rather than this edit's value."""
+    if not values or entry.op != "update":
+        return
+    for later in pending_for(conn, {entry.key}):
+        seen = {k: v for k, v in values.items() if k in later.fields}
+        if later.mid > entry.mid and later.op == "update" and seen:
+            _rows(
+                conn,
+                "UPDATE outbox SET server = ? WHERE mid = ?",
+                (_json({**later.server, **seen}), later.mid),
+            )
 
 
 # -- the desk's writer connection ----------------------------------------------------------
@@ -518,6 +575,8 @@ class OutboxStore:
                 raise store_error(self.path, err) from None
             try:
                 yield conn
+                # Re-index the cases the transaction's messages and contacts touched.
+                search_index.flush(conn)
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise

@@ -42,6 +42,23 @@ class CaseRow:
 
 
 @dataclass(frozen=True)
+class AgentRow:
+    """An agent for the assign picker."""
+
+    id: str
+    handle: str
+    name: str
+    team: str
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    id: str
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True)
 class MessageRow:
     id: str
     kind: str
@@ -216,6 +233,91 @@ class StoreReader:
         """Cases ``offset .. offset+limit`` of the queue, most recently updated first."""
         sql = _CASE_SELECT + " ORDER BY c.updated_at DESC, c.id DESC LIMIT ? OFFSET ?"
         return [_case_row(r) for r in self._all(sql, (max(0, limit), max(0, offset)))]
+
+    def data_version(self) -> int:
+        """Changes whenever another connection commits to the store (``PRAGMA
+        data_version``): the key of the cached counts."""
+        rows = self._all("PRAGMA data_version")
+        return int(rows[0][0]) if rows else 0
+
+    def _cached(self, key: tuple[Any, ...], compute: Any) -> Any:
+        """``compute()``, remembered until the store changes (per thread)."""
+        version = self.data_version()
+        cache = getattr(self._local, "cache", None)
+        if cache is None or cache[0] != version:
+            cache = (version, {})
+            self._local.cache = cache
+        values: dict[tuple[Any, ...], Any] = cache[1]
+        if key not in values:
+            if len(values) > 256:
+                values.clear()
+            values[key] = compute()
+        return values[key]
+
+    def count_where(self, where: list[str], params: list[Any]) -> int:
+        """How many cases meet every condition (SQL on ``"case" AS c``, ``?`` parameters).
+        Cached until the store changes."""
+        sql = 'SELECT count(*) FROM "case" AS c'
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        return int(self._cached(("count", sql, *params), lambda: self._count(sql, params)))
+
+    def count_fts(self, match: str) -> int:
+        """How many cases the FTS5 expression matches (one index row per case)."""
+        sql = "SELECT count(*) FROM case_fts WHERE case_fts MATCH ?"
+        return int(self._cached(("count", sql, match), lambda: self._count(sql, [match])))
+
+    def total_cases(self) -> int:
+        """All cases (cached until the store changes)."""
+        return int(self._cached(("total",), self.count_cases))
+
+    def _count(self, sql: str, params: list[Any]) -> int:
+        rows = self._all(sql, tuple(params))
+        return int(rows[0][0]) if rows else 0
+
+    def window_where(
+        self,
+        where: list[str],
+        params: list[Any],
+        order: str,
+        offset: int,
+        limit: int,
+        *,
+        walk: str | None = None,
+    ) -> list[CaseRow]:
+        """Rows ``offset .. offset+limit`` of the cases meeting ``where``, in ``order``.
+
+        The window is picked on the case table alone, and only its rows are joined to
+        contacts, queues and agents. ``walk`` names an index to walk in sort order (with the
+        conditions checked on the way): the caller's choice when the matches are many, so
+        the first rows come at once instead of after sorting every match."""
+        inner = 'SELECT c.rowid FROM "case" AS c'
+        if walk is not None:
+            inner += f" INDEXED BY {walk}"
+        if where:
+            inner += " WHERE " + " AND ".join(where)
+        inner += f" ORDER BY {order} LIMIT ? OFFSET ?"
+        sql = _CASE_SELECT + f" WHERE c.rowid IN ({inner}) ORDER BY {order}"
+        args = (*params, max(0, limit), max(0, offset))
+        return [_case_row(r) for r in self._all(sql, args)]
+
+    def queues(self) -> list[QueueRow]:
+        return self._cached(
+            ("queues",),
+            lambda: [
+                QueueRow(r[0], r[1], r[2])
+                for r in self._all("SELECT id, slug, name FROM queue ORDER BY name, slug")
+            ],
+        )
+
+    def agents(self) -> list[AgentRow]:
+        return self._cached(
+            ("agents",),
+            lambda: [
+                AgentRow(r[0], r[1], r[2], r[3] or "")
+                for r in self._all("SELECT id, handle, name, team FROM agent ORDER BY name, handle")
+            ],
+        )
 
     def case_detail(self, case_id: str) -> CaseDetail | None:
         rows = self._all(_CASE_SELECT + " WHERE c.id = ?", (case_id,))

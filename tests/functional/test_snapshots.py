@@ -20,16 +20,37 @@ def still_app(settings: Settings, desk: Desk) -> CsmApp:
     return app
 
 
+async def counted(pilot: Pilot) -> None:
+    """Wait for the sidebar's view counts (a worker started after the first paint)."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 def test_queue_screen(snap_compare, desk: Desk, settings: Settings) -> None:  # type: ignore[no-untyped-def]
     async def settle(pilot: Pilot) -> None:
+        await counted(pilot)
         await pilot.press("j", "j")
         await pilot.pause()
 
     assert snap_compare(still_app(settings, desk), terminal_size=SIZE, run_before=settle)
 
 
+def test_queue_with_a_selection(snap_compare, desk: Desk, settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    """Three selected rows (✓ and the selection colour; the cursor on the third), the views
+    sidebar with counts, "3 selected" in the header."""
+
+    async def select(pilot: Pilot) -> None:
+        await counted(pilot)
+        await pilot.press("space", "j", "space", "j", "j", "space")
+        await pilot.pause()
+
+    assert snap_compare(still_app(settings, desk), terminal_size=SIZE, run_before=select)
+
+
 def test_case_screen(snap_compare, desk: Desk, settings: Settings) -> None:  # type: ignore[no-untyped-def]
     async def open_case(pilot: Pilot) -> None:
+        await counted(pilot)
         await pilot.press("j", "j", "j", "enter")
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
@@ -39,4 +60,4 @@ def test_case_screen(snap_compare, desk: Desk, settings: Settings) -> None:  # t
 
 def test_empty_queue_light_theme(snap_compare, empty_desk: Desk) -> None:  # type: ignore[no-untyped-def]
     app = still_app(Settings(theme="csm-light"), empty_desk)
-    assert snap_compare(app, terminal_size=(100, 12))
+    assert snap_compare(app, terminal_size=(100, 12), run_before=counted)

@@ -9,10 +9,12 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from csm_tui.desk import Desk
 from csm_tui.errors import CsmError
 from csm_tui.server.push import CLOSED_DETAIL
 from csm_tui.store.apply import CURSOR_KEY, get_state, set_state
@@ -217,6 +219,106 @@ def test_conflicts_show_theirs_and_resolve_both_ways(server: SyncServer) -> None
     assert local_case(theirs, case_id)["priority"] == my_p
 
 
+def test_keeping_theirs_after_a_newer_pull_shows_the_newer_value(server: SyncServer) -> None:
+    # Found by tests/e2e/test_jepsen.py: the conflict row's "theirs" is the server's value
+    # when the push was answered; a later pull may have brought a newer one.
+    mine = _fresh(server)
+    theirs = _fresh(server, "anna.schmidt")
+    case_id = open_case(mine)
+    start = local_case(mine, case_id)["priority"]
+    their_first = other_than(start)
+    my_value = other_than(start, their_first)
+    their_second = other_than(start, their_first, my_value)
+    theirs.update_case(case_id, priority=their_first)
+    theirs.sync()
+    mine.update_case(case_id, priority=my_value)
+    mine.sync()
+    (conflict,) = mine.conflicts()
+    assert conflict.theirs == their_first
+    theirs.update_case(case_id, priority=their_second)
+    theirs.sync()
+    mine.sync()
+    assert local_case(mine, case_id)["priority"] == their_second
+
+    mine.resolve_conflict(conflict.id, "theirs")
+    assert mine.pending_count() == 0
+    assert local_case(mine, case_id) == server_case(server, case_id)
+    assert local_case(mine, case_id)["priority"] == their_second
+
+
+def _updated_at(desk, case_id: str) -> str:  # type: ignore[no-untyped-def]
+    ((value,),) = desk.reader._all('SELECT updated_at FROM "case" WHERE id = ?', (case_id,))
+    return str(value)
+
+
+def _server_updated_at(server: SyncServer, case_id: str) -> str:
+    ((value,),) = server.query("SELECT updated_at FROM 'case' WHERE id = ?", case_id)
+    return str(value)
+
+
+def _skewed_desk(server: SyncServer, hours: int = 3):  # type: ignore[no-untyped-def]
+    """A desk whose clock is off, so that its local times differ from the server's."""
+    desk = Desk.open(
+        server.tmp / f"skewed-{next(_names)}.sqlite3",
+        client=server.client(),
+        agent_handle="demo",
+        clock=lambda: datetime.now(UTC).replace(tzinfo=None) + timedelta(hours=hours),
+    )
+    server.opened.append(desk)
+    desk.sync()
+    return desk
+
+
+def test_keep_mine_that_conflicts_again_leaves_the_server_time(server: SyncServer) -> None:
+    # Found by tests/e2e/test_jepsen.py: an edit the server answers with a conflict writes
+    # nothing there and no change comes back by pull, so the desk's own edit time must not
+    # stay on the row (the queue sorts by it).
+    mine = _skewed_desk(server)
+    theirs = _fresh(server, "anna.schmidt")
+    case_id = open_case(mine)
+    start = local_case(mine, case_id)["priority"]
+    first = other_than(start)
+    my_value = other_than(start, first)
+    second = other_than(start, first, my_value)
+    theirs.update_case(case_id, priority=first)
+    theirs.sync()
+    mine.update_case(case_id, priority=my_value)
+    mine.sync()
+    theirs.update_case(case_id, priority=second)
+    theirs.sync()
+    mine.sync()  # pulls "second"
+    (conflict,) = mine.conflicts()
+    mine.resolve_conflict(conflict.id, "mine")  # based on "first": conflicts again
+    report = mine.sync()
+    assert report.conflicts == 1
+    assert local_case(mine, case_id) == server_case(server, case_id)
+    assert _updated_at(mine, case_id) == _server_updated_at(server, case_id)
+
+
+def test_edits_conflicting_with_an_already_pulled_change_leave_the_server_time(
+    server: SyncServer,
+) -> None:
+    # A pull while edits wait (a sync running as the agent types) brings the other change;
+    # the edits then conflict, nothing is written on the server and nothing comes back.
+    mine = _skewed_desk(server)
+    theirs = _fresh(server, "anna.schmidt")
+    case_id = open_case(mine)
+    start = local_case(mine, case_id)["priority"]
+    first = other_than(start)
+    their_value = other_than(start, first)
+    second = other_than(start, first, their_value)
+    mine.update_case(case_id, priority=first)
+    theirs.update_case(case_id, priority=their_value)
+    theirs.sync()
+    mine._sync_engine().pull()
+    assert _updated_at(mine, case_id) == _server_updated_at(server, case_id)
+    mine.update_case(case_id, priority=second)
+    report = mine.sync()
+    assert (report.pushed, report.conflicts) == (2, 2)
+    assert local_case(mine, case_id) == server_case(server, case_id)
+    assert _updated_at(mine, case_id) == _server_updated_at(server, case_id)
+
+
 def test_a_refused_edit_is_rejected_and_taken_back(server: SyncServer) -> None:
     mine = _fresh(server)
     lead = _fresh(server, "anna.schmidt")
@@ -238,6 +340,27 @@ def test_a_refused_edit_is_rejected_and_taken_back(server: SyncServer) -> None:
     assert server.query("SELECT count(*) FROM message WHERE id = ?", message_id) == [(0,)]
     mine.dismiss_rejected(rejected[0].id)
     assert mine.status.rejected == 1
+
+
+def test_chained_edits_refused_together_show_what_the_server_holds(server: SyncServer) -> None:
+    # Found by tests/e2e/test_jepsen.py: the second edit's base is the first edit's value,
+    # which the server never accepted; taking both back must end on the server's value.
+    mine = _fresh(server)
+    lead = _fresh(server, "anna.schmidt")
+    case_id = open_case(mine, status="solved")
+    start = local_case(mine, case_id)["priority"]
+    first = other_than(start)
+    second = other_than(start, first)
+    lead.update_case(case_id, status="closed")
+    lead.sync()
+
+    mine.update_case(case_id, priority=first)
+    mine.update_case(case_id, priority=second)
+    mine.update_case(case_id, tags=["chained"])
+    report = mine.sync()
+    assert (report.pushed, report.rejected) == (3, 3)
+    assert local_case(mine, case_id) == server_case(server, case_id)
+    assert local_case(mine, case_id)["priority"] == start
 
 
 def test_a_pull_keeps_pending_edits_visible(server: SyncServer) -> None:
