@@ -105,6 +105,7 @@ class SyncServer:
     process: ServerProcess
     tokens: dict[str, str]
     opened: list[Desk] = field(default_factory=list)
+    db_url_override: str | None = None
 
     @property
     def url(self) -> str:
@@ -112,12 +113,21 @@ class SyncServer:
 
     @property
     def db_url(self) -> str:
-        return f"sqlite:///{self.db_path}"
+        return self.db_url_override or f"sqlite:///{self.db_path}"
 
     def query(self, sql: str, *params: object) -> list[tuple[Any, ...]]:
-        """An oracle read straight from the server's database file."""
-        with sqlite3.connect(self.db_path) as conn:
-            return conn.execute(sql, params).fetchall()
+        """An oracle read straight from the server's database (SQLite file or PostgreSQL);
+        ``sql`` is written for SQLite (``?`` parameters, ``'case'``)."""
+        if self.db_url.startswith("sqlite"):
+            with sqlite3.connect(self.db_url.removeprefix("sqlite:///")) as conn:
+                return conn.execute(sql, params).fetchall()
+        engine = make_engine(self.db_url)
+        try:
+            with engine.connect() as conn:
+                pg_sql = sql.replace("'case'", '"case"').replace("?", "%s")
+                return [tuple(r) for r in conn.exec_driver_sql(pg_sql, tuple(params))]
+        finally:
+            engine.dispose()
 
     def client(self, handle: str = "demo", transport: httpx.BaseTransport | None = None):  # type: ignore[no-untyped-def]
         return CaseServerClient(self.url, self.tokens[handle], transport=transport)
@@ -152,10 +162,18 @@ class SyncServer:
         self.process.stop()
 
 
-def start_server(tmp: Path, *, cases: int = SEED_CASES, heartbeat: float = TEST_HEARTBEAT):  # type: ignore[no-untyped-def]
+def start_server(  # type: ignore[no-untyped-def]
+    tmp: Path,
+    *,
+    cases: int = SEED_CASES,
+    heartbeat: float = TEST_HEARTBEAT,
+    db_url: str | None = None,
+):
+    """A seeded server in a child process; on ``db_url`` (any backend) or a SQLite file."""
     db_path = tmp / "server" / "cases.sqlite3"
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(f"sqlite:///{db_path}")
+    db_url = db_url or f"sqlite:///{db_path}"
+    engine = make_engine(db_url)
     try:
         init_db(engine)
         seed_database(engine, cases)
@@ -163,10 +181,8 @@ def start_server(tmp: Path, *, cases: int = SEED_CASES, heartbeat: float = TEST_
     finally:
         engine.dispose()
     env = {"CSM_SERVER_HEARTBEAT": str(heartbeat), "CSM_SERVER_POLL_INTERVAL": "0.05"}
-    process = ServerProcess(
-        f"sqlite:///{db_path}", log_file=tmp / "server" / "server.log", env=env
-    ).start()
-    return SyncServer(tmp, db_path, process, tokens)
+    process = ServerProcess(db_url, log_file=tmp / "server" / "server.log", env=env).start()
+    return SyncServer(tmp, db_path, process, tokens, db_url_override=db_url)
 
 
 _claimed: set[str] = set()
@@ -220,7 +236,8 @@ def server_case(server: SyncServer, case_id: str) -> dict[str, Any]:
         "subject": row[0],
         "status": row[1],
         "priority": row[2],
-        "tags": json.loads(row[3]),
+        # SQLite hands JSON back as text, PostgreSQL as the value.
+        "tags": json.loads(row[3]) if isinstance(row[3], str) else row[3],
         "number": row[4],
         "version": row[5],
     }

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from csm_tui.desk import Desk
+from csm_tui.server.changes import compact
 from csm_tui.server.db import make_engine
 from csm_tui.server.seed import touch_cases
 from csm_tui.sync.live import LiveListener
@@ -21,6 +22,7 @@ from tests.sync_support import (
     local_case,
     open_case,
     other_than,
+    server_case,
     start_server,
     wait_until,
 )
@@ -29,8 +31,9 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[SyncServer]:
-    srv = start_server(tmp_path)
+def server(tmp_path: Path, server_db_url: str) -> Iterator[SyncServer]:
+    """A live server on SQLite and on PostgreSQL (``server_db_url`` is parametrised)."""
+    srv = start_server(tmp_path, db_url=server_db_url)
     yield srv
     srv.close()
 
@@ -219,3 +222,26 @@ def test_csm_sync_status_needs_no_sign_in(csm: Csm) -> None:
         "Last sync: never",
         "Server: none (run `csm login --server URL`)",
     ]
+
+
+def test_a_forced_410_resyncs_keeping_the_outbox_then_pushes_it(server: SyncServer) -> None:
+    desk = server.desk("resync")
+    desk.sync()
+    # The server moves on and forgets the log this desk's cursor points into.
+    engine = make_engine(server.db_url)
+    try:
+        touched = set(touch_cases(engine, 3, seed=11))
+        compact(engine, keep_last=1)
+    finally:
+        engine.dispose()
+    case_id = open_case(desk)
+    while case_id in touched:  # a case nobody else changed: the edit must simply apply
+        case_id = open_case(desk)
+    mine = other_than(local_case(desk, case_id)["priority"])
+    desk.update_case(case_id, priority=mine)
+    report = desk.sync()
+    assert report.full_resync
+    assert desk.pending_count() == 0
+    assert server_case(server, case_id)["priority"] == mine
+    assert local_case(desk, case_id)["priority"] == mine
+    assert set(touched) <= report.case_ids

@@ -392,9 +392,10 @@ def _check_final(rig: Rig) -> None:
 
 
 def test_csm_sync_killed_during_pull_and_push_resumes_consistently(
-    tmp_path: Path, csm: Csm
+    tmp_path: Path, csm: Csm, server_db_url: str
 ) -> None:
-    db_url = f"sqlite:///{tmp_path / 'server' / 'cases.sqlite3'}"
+    # ``server_db_url`` is parametrised: the server runs on SQLite and on PostgreSQL.
+    db_url = server_db_url
     token = prepare_server_db(db_url, cases=SEED_CASES, new_agents=(HANDLE,))[HANDLE]
     oracle = ServerOracle(db_url)
     server = ServerProcess(db_url, log_file=tmp_path / "server" / "server.log").start()
