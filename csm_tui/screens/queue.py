@@ -267,15 +267,22 @@ class QueueScreen(Screen[None]):
                 initial = None if query == CaseQuery() else query
                 yield CaseTable(self.desk, query=initial, id="case-table")
         yield SyncStatusBar(self.desk, id="sync-status")
-        yield Footer()
 
     def on_mount(self) -> None:
+        # The footer comes after the first paint: composing its keys (and recomposing them as
+        # focus settles) costs more than the rest of the first screen (bench/startup.py).
+        self.call_after_refresh(self._mount_footer)
         self.query_one(ViewList).show_views(self._views, self.view_id)
         self._show_header()
         self.csm_app.cases_changed_signal.subscribe(self, self._on_cases_changed)
         self.csm_app.sync_status_signal.subscribe(self, self._on_sync_status)
         # after the first paint: counting every view is not on the way to the first screen
         self.call_after_refresh(self.refresh_counts)
+
+    async def _mount_footer(self) -> None:
+        await self.mount(Footer())
+        # The footer missed the bindings signal of the first focus; send it again.
+        self.refresh_bindings()
 
     @property
     def table(self) -> CaseTable:
