@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from functools import partial
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult, SystemCommand
@@ -21,19 +21,20 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from csm_tui.desk import CaseDetail, Desk
+from csm_tui.desk import CaseDetail
 from csm_tui.domain.enums import CaseStatus, Priority
 from csm_tui.domain.status import can_transition
+from csm_tui.screens.desk_access import DeskAccess
 from csm_tui.widgets.case_header import CaseHeader
 from csm_tui.widgets.customer_panel import CustomerPanel
 from csm_tui.widgets.sync_status import SyncStatusBar
 from csm_tui.widgets.timeline import Timeline
 
 if TYPE_CHECKING:
-    from csm_tui.app import CsmApp
+    pass
 
 
-class CaseScreen(Screen[None]):
+class CaseScreen(DeskAccess, Screen[None]):
     """One case with every message, oldest to newest."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -63,14 +64,6 @@ class CaseScreen(Screen[None]):
         self.case_id = case_id
         self.detail: CaseDetail | None = None
         self._next_case = next_case
-
-    @property
-    def csm_app(self) -> CsmApp:
-        return cast("CsmApp", self.app)
-
-    @property
-    def desk(self) -> Desk:
-        return self.csm_app.desk
 
     def compose(self) -> ComposeResult:
         self.detail = self.desk.case_detail(self.case_id)

@@ -10,7 +10,7 @@ they are cleaned and drawn as ``Text``.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -22,9 +22,10 @@ from textual.widgets import DataTable, Footer, Label
 
 from csm_tui.domain.text import clean_line
 from csm_tui.errors import CsmError
+from csm_tui.screens.desk_access import DeskAccess
 
 if TYPE_CHECKING:
-    from csm_tui.app import CsmApp
+    pass
 
 #: Longest value shown in a cell; the rest is cut with an ellipsis.
 MAX_VALUE_CHARS = 40
@@ -46,7 +47,7 @@ def show_value(value: Any) -> Text:
     return Text(text)
 
 
-class ConflictsScreen(ModalScreen[None]):
+class ConflictsScreen(DeskAccess, ModalScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("m", "keep('mine')", "Keep mine", id="conflicts.keep_mine"),
         Binding("t", "keep('theirs')", "Keep theirs", id="conflicts.keep_theirs"),
@@ -66,10 +67,6 @@ class ConflictsScreen(ModalScreen[None]):
     ConflictsScreen #rejected-table { height: 1fr; }
     ConflictsScreen #conflicts-empty { color: $foreground-muted; }
     """
-
-    @property
-    def csm_app(self) -> CsmApp:
-        return cast("CsmApp", self.app)
 
     def compose(self) -> ComposeResult:
         with Vertical():

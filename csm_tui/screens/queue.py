@@ -23,7 +23,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -34,17 +34,18 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from csm_tui.desk import CaseQuery, CaseRow, Desk
+from csm_tui.desk import CaseQuery, CaseRow
 from csm_tui.domain.enums import CaseStatus
 from csm_tui.domain.status import can_transition
 from csm_tui.domain.text import clean_line
 from csm_tui.errors import CsmError
+from csm_tui.screens.desk_access import DeskAccess
 from csm_tui.widgets.case_table import EMPTY_HINT, EMPTY_VIEW_HINT, NO_MATCH_HINT, CaseTable
 from csm_tui.widgets.sync_status import SyncStatusBar
 from csm_tui.widgets.view_list import ViewList
 
 if TYPE_CHECKING:
-    from csm_tui.app import CsmApp
+    pass
 
 #: The sort orders ``o`` cycles through, and how the header names them.
 SORTS: tuple[str, ...] = ("updated", "created", "priority", "sla")
@@ -137,7 +138,7 @@ class _AfterAct:
     index: int
 
 
-class QueueScreen(Screen[None]):
+class QueueScreen(DeskAccess, Screen[None]):
     """The default mode: the agent's work list."""
 
     AUTO_FOCUS = "CaseTable"
@@ -240,14 +241,6 @@ class QueueScreen(Screen[None]):
         self._counting = False
         self._counts_again = False
         self._after: _AfterAct | None = None
-
-    @property
-    def csm_app(self) -> CsmApp:
-        return cast("CsmApp", self.app)
-
-    @property
-    def desk(self) -> Desk:
-        return self.csm_app.desk
 
     # -- layout ----------------------------------------------------------------------------
 

@@ -389,11 +389,3 @@ class StoreReader:
         cursor = self.state("cursor") or ""
         kind, _, rest = cursor.partition(".")
         return int(rest) if kind == "d" and rest.isdigit() else 0
-
-    def entity_counts(self) -> dict[str, int]:
-        names = ("account", "contact", "agent", "queue", "case", "message")
-        out = {}
-        for name in names:
-            rows = self._all(f'SELECT count(*) FROM "{name}"')
-            out[name] = int(rows[0][0]) if rows else 0
-        return out
