@@ -352,6 +352,14 @@ class Desk:
                 walk = views_mod.SORT_INDEXES[query.sort]
         return self.reader.window_where(where, params, order, offset, limit, walk=walk)
 
+    def case_ids(self, query: CaseQuery | None = None) -> list[str]:
+        """The ids of every case the query shows, in no particular order (select all)."""
+        if query is None:
+            return self.reader.ids_where([], [])
+        self._ensure_schema()
+        where, params = self._where(query)
+        return self.reader.ids_where(where, params)
+
     def _ensure_schema(self) -> None:
         """Bring a store made by an older desk up to date (search index, sort indexes, undo
         table) on first use; a no-op query afterwards."""

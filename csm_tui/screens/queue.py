@@ -500,12 +500,8 @@ class QueueScreen(DeskAccess, Screen[None]):
     @work(thread=True, group="select-all", exit_on_error=False)
     def _select_all(self, query: CaseQuery | None, generation: int) -> None:
         desk = self.desk
-        case_ids = getattr(desk, "case_ids", None)
         try:
-            if case_ids is not None:
-                ids = set(case_ids(query))
-            else:  # until the desk has case_ids(): every row of the view, in one window
-                ids = {row.id for row in desk.case_window(0, desk.case_count(query=query), query)}
+            ids = set(desk.case_ids(query))
         except CsmError as err:
             with contextlib.suppress(RuntimeError):
                 self.app.call_from_thread(self.csm_app.route_error, err, "Not selected")

@@ -275,6 +275,13 @@ class StoreReader:
         rows = self._all(sql, tuple(params))
         return int(rows[0][0]) if rows else 0
 
+    def ids_where(self, where: list[str], params: list[Any]) -> list[str]:
+        """The ids of every case meeting ``where`` (for selecting a whole view)."""
+        sql = 'SELECT c.id FROM "case" AS c'
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        return [r[0] for r in self._all(sql, tuple(params))]
+
     def window_where(
         self,
         where: list[str],

@@ -330,3 +330,14 @@ def test_a_store_without_tables_reads_as_empty(tmp_path: Path) -> None:
 
 def test_clock_is_the_desks(desk: Desk) -> None:
     assert desk.now() == NOW
+
+
+@pytest.mark.parametrize(
+    "view, search",
+    [("all", ""), ("mine", ""), ("unassigned", ""), ("all", "refund"), ("all", "status:open")],
+)
+def test_case_ids_are_every_row_of_the_view(desk: Desk, view: str, search: str) -> None:
+    query = CaseQuery(view=view, search=search)
+    every = {r.id for r in desk.case_window(0, 10_000, query)}
+    assert set(desk.case_ids(query)) == every
+    assert len(desk.case_ids(query)) == desk.case_count(query)
