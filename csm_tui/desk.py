@@ -7,7 +7,9 @@ so that neither SQLAlchemy nor httpx is imported before the first queue is on sc
 Commands (``update_case``, ``add_message``, ``create_case``, resolving conflicts) write on a
 plain ``sqlite3`` connection too (:class:`~csm_tui.store.outbox.OutboxStore`): each is one
 transaction holding the local change and its outbox row, so the screen repaints from the
-store at once and the edit goes to the server with the next sync.
+store at once and the edit goes to the server with the next sync. A phone call becomes a
+case with :meth:`Desk.find_contacts` (the caller search) and :meth:`Desk.open_phone_case`
+(a new contact if needed, the case and its first note, in one transaction).
 
 Queue triage: :meth:`Desk.views` (built-in views and the config's custom ones, each a saved
 search), :meth:`Desk.view_counts`, and :meth:`Desk.case_count` / :meth:`Desk.case_window`
@@ -23,32 +25,38 @@ Nothing here imports Textual.
 
 from __future__ import annotations
 
+import re
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from dataclasses import field as dc_field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from csm_tui.domain.enums import CaseStatus, Channel, MessageKind, Priority
+from csm_tui.domain.enums import CaseStatus, Channel, MessageKind, Priority, TaskState, TaskTeam
 from csm_tui.domain.search import SearchQuery, parse_search
 from csm_tui.domain.status import TransitionError, can_transition, check_transition
+from csm_tui.domain.text import clean_line
 from csm_tui.errors import CsmError
-from csm_tui.store import outbox
+from csm_tui.store import drafts, outbox
 from csm_tui.store import views as views_mod
 from csm_tui.store.outbox import OutboxStore, wire_time
 from csm_tui.store.queries import (
+    CONTACT_DIGITS,
+    CONTACT_HAYSTACK,
     AgentRow,
     CaseDetail,
     CaseRow,
     ConflictRow,
+    ContactRow,
     CustomerInfo,
     MessageRow,
     QueueRow,
     RejectedRow,
     StoreReader,
+    fold_text,
 )
 from csm_tui.store.views import View
 
@@ -59,6 +67,7 @@ if TYPE_CHECKING:
     from csm_tui.sync.engine import Progress, SyncEngine
     from csm_tui.sync.live import LiveListener
     from csm_tui.sync.report import SyncReport
+    from csm_tui.sync.wire import Viewer
 
 __all__ = [
     "AgentRow",
@@ -67,6 +76,7 @@ __all__ = [
     "CaseQuery",
     "CaseRow",
     "ConflictRow",
+    "ContactRow",
     "CustomerInfo",
     "Desk",
     "MessageRow",
@@ -88,6 +98,16 @@ EDITABLE_CASE_FIELDS = (
 )
 MAX_SUBJECT = 500
 MAX_BODY = 100_000
+#: The longest title of a task for another team (the server's limit too).
+MAX_TASK_TITLE = 200
+#: A new contact (:meth:`Desk.create_contact`): the fields it takes, their longest length,
+#: and the languages the desk writes to customers in.
+NEW_CONTACT_FIELDS = ("first_name", "last_name", "email", "phone", "language", "account_id")
+MAX_CONTACT_TEXT = {"first_name": 200, "last_name": 200, "email": 320, "phone": 64}
+CONTACT_LANGUAGES = ("de", "en")
+#: The caller search: most words and rows it looks at.
+MAX_SEARCH_WORDS = 8
+MAX_CONTACT_RESULTS = 200
 MAX_TAGS = 50
 #: How many edit actions undo remembers (kept in the store's ``undo_action`` table).
 UNDO_DEPTH = 20
@@ -176,6 +196,9 @@ class Desk:
         self._writer: OutboxStore | None = None
         self._live: LiveListener | None = None
         self._live_lock = threading.Lock()
+        self._presence_client: CaseServerClient | None = None
+        self._presence_closed = False
+        self._presence_lock = threading.Lock()
         self._writer_lock = threading.Lock()
         self._lock = threading.Lock()  # guards building the engine
         self._sync_lock = threading.Lock()  # one sync at a time
@@ -212,6 +235,11 @@ class Desk:
 
     def close(self) -> None:
         self.stop_live()
+        with self._presence_lock:
+            presence, self._presence_client = self._presence_client, None
+            self._presence_closed = True
+        if presence is not None:
+            presence.close()
         if self._sync is not None:
             self._sync.close()
         if self._client is not None:
@@ -278,6 +306,16 @@ class Desk:
 
     def queues(self) -> list[QueueRow]:
         return self.reader.queues()
+
+    def find_contacts(self, text: str, limit: int = 20) -> list[ContactRow]:
+        """Contacts whose name, customer number, e-mail or phone hold every word of ``text``
+        (case and diacritics ignored: "muller" and "mueller" find Müller; a phone number
+        matches without its spaces and dashes too). An exact customer number or e-mail
+        comes first, then by name. Blank text finds nothing; any text is only data."""
+        where, params, exact = _contact_filter(text)
+        if not where or limit <= 0:
+            return []
+        return self.reader.find_contacts(where, params, exact, min(limit, MAX_CONTACT_RESULTS))
 
     def _filter_context(self) -> views_mod.FilterContext:
         return views_mod.FilterContext(
@@ -377,6 +415,10 @@ class Desk:
 
     def case_detail(self, case_id: str) -> CaseDetail | None:
         return self.reader.case_detail(case_id)
+
+    def other_cases(self, case_id: str, limit: int = 9) -> list[CaseRow]:
+        """The case's customer's other cases, open ones first, then the most recent."""
+        return self.reader.other_cases(case_id, limit)
 
     @property
     def status(self) -> SyncStatus:
@@ -692,12 +734,28 @@ class Desk:
         return _undo_sentence(str(description), total, undone, left)
 
     def add_message(self, case_id: str, kind: str, body: str) -> str:
-        """Add a public reply or an internal note by this desk's agent; returns its id."""
+        """Add a public reply or an internal note by this desk's agent; returns its id.
+        The case's status stays as it is (:meth:`reply` is the composer's send)."""
+        return self._send(case_id, kind, body, status=None, open_new=False)
+
+    def reply(self, case_id: str, kind: str, body: str, status: str | None = None) -> str:
+        """Send a public reply or an internal note, and set the case's status with it
+        (``status`` None keeps it; a public reply on a new case opens it), in one store
+        transaction that also clears the case's draft. Returns the message id.
+
+        Raises CsmError with one sentence and writes nothing when the status move is
+        forbidden or the case is closed; the draft is then kept."""
+        return self._send(case_id, kind, body, status=status, open_new=True)
+
+    def _send(
+        self, case_id: str, kind: str, body: str, *, status: str | None, open_new: bool
+    ) -> str:
         if kind not in (MessageKind.PUBLIC, MessageKind.INTERNAL):
             raise CsmError(
                 f"A message from the desk is a public reply or an internal note, not {kind!r}."
             )
         text = _check_body(body)
+        changes = _check_case_fields({"status": status}) if status is not None else {}
         now = self._now()
         message_id = str(uuid.uuid4())
         with self._outbox().transaction() as conn:
@@ -706,8 +764,34 @@ class Desk:
                 raise CsmError("That case is not in the local store; sync and try again.")
             if case["status"] == CaseStatus.CLOSED:
                 raise CsmError(_closed_sentence())
+            answers_new = kind == MessageKind.PUBLIC and case["status"] == CaseStatus.NEW
+            if open_new and not changes and answers_new:
+                changes = {"status": CaseStatus.OPEN.value}
+            if changes:
+                # The status first: a forbidden move stops the message too.
+                self._edit_case(conn, case_id, changes, now)
             self._queue_message(conn, message_id, case_id, MessageKind(kind), text, now)
+            if open_new:
+                drafts.discard(conn, case_id)
         return message_id
+
+    # -- drafts (local only: kept as the agent types, back after a crash or a quit) --------
+
+    def draft(self, case_id: str) -> drafts.Draft | None:
+        return self.reader.draft(case_id)
+
+    def save_draft(self, case_id: str, kind: str, body: str) -> None:
+        """Keep the composer's text for the case; blank text removes the draft."""
+        if kind not in (MessageKind.PUBLIC, MessageKind.INTERNAL):
+            raise CsmError(f"A draft is a public reply or an internal note, not {kind!r}.")
+        if len(body) > MAX_BODY:
+            raise CsmError(f"A message is at most {MAX_BODY:,} characters long.")
+        with self._outbox().transaction() as conn:
+            drafts.save(conn, case_id, kind, body, self._now())
+
+    def discard_draft(self, case_id: str) -> None:
+        with self._outbox().transaction() as conn:
+            drafts.discard(conn, case_id)
 
     def _queue_message(
         self, conn: Any, message_id: str, case_id: str, kind: MessageKind, body: str, now: datetime
@@ -742,37 +826,234 @@ class Desk:
         number arrives by pull.
         """
         checked = _check_case_fields({"subject": subject, "channel": channel, "priority": priority})
-        if not isinstance(contact_id, str | None) or (
-            isinstance(contact_id, str) and not 0 < len(contact_id) <= 64
-        ):
-            raise CsmError("The contact of a new case must be a contact id or none.")
-        if not isinstance(queue_id, str | None):
-            raise CsmError("The queue of a new case must be a queue id or none.")
-        text = _check_body(note) if note.strip() else ""
+        _check_new_case_ids(contact_id, queue_id)
+        text = _check_note(note)
         now = self._now()
         case_id = str(uuid.uuid4())
         with self._outbox().transaction() as conn:
-            _check_refs(conn, {"queue_id": queue_id, "contact_id": contact_id})
+            self._insert_case(conn, case_id, checked, contact_id, queue_id, text, now)
+        return case_id
+
+    def _insert_case(
+        self,
+        conn: Any,
+        case_id: str,
+        checked: dict[str, Any],
+        contact_id: str | None,
+        queue_id: str | None,
+        note: str,
+        now: datetime,
+    ) -> None:
+        """A new case (checked fields), assigned to me, and its first internal note if any,
+        in the caller's transaction: the local rows and their outbox rows."""
+        _check_refs(conn, {"queue_id": queue_id, "contact_id": contact_id})
+        agent = _agent_in(conn)
+        fields: dict[str, Any] = {
+            **checked,
+            "status": CaseStatus.NEW.value,
+            "queue_id": queue_id,
+            "assignee_id": agent[0] if agent else None,
+            "contact_id": contact_id,
+            "tags": [],
+            "created_at": wire_time(now),
+        }
+        local = {**fields, "number": f"NEW-{case_id[:8]}", "updated_at": now, "version": 1}
+        outbox.insert_row(conn, "case", case_id, local)
+        outbox.enqueue(conn, op="create", entity="case", entity_id=case_id, fields=fields, now=now)
+        if note:
+            self._queue_message(conn, str(uuid.uuid4()), case_id, MessageKind.INTERNAL, note, now)
+
+    def create_contact(
+        self,
+        first_name: str,
+        last_name: str,
+        email: str = "",
+        phone: str = "",
+        language: str = "de",
+        account_id: str | None = None,
+    ) -> str:
+        """Add a contact (a caller the store does not know yet); returns its id.
+
+        Works offline: the contact shows the customer number ``NEW-<first 8 of its id>``
+        until the server's number (it assigns them) arrives by pull. Raises CsmError with one
+        sentence, and writes nothing, for a contact without a name, an e-mail address
+        without an @, a language other than de or en, or an account the store lacks.
+        """
+        fields = check_new_contact(
+            {
+                "first_name": first_name,
+                "last_name": last_name,
+                "email": email,
+                "phone": phone,
+                "language": language,
+                "account_id": account_id,
+            }
+        )
+        now = self._now()
+        contact_id = str(uuid.uuid4())
+        with self._outbox().transaction() as conn:
+            _insert_contact(conn, contact_id, fields, now)
+        return contact_id
+
+    def open_phone_case(
+        self,
+        *,
+        subject: str,
+        contact_id: str | None = None,
+        new_contact: dict[str, Any] | None = None,
+        queue_id: str | None = None,
+        priority: str = "normal",
+        note: str = "",
+    ) -> str:
+        """A phone call becomes a case at once: the caller (``contact_id``, or a
+        ``new_contact`` with :data:`NEW_CONTACT_FIELDS`), the case (channel phone, status
+        new, assigned to me) and its first internal note, in one store transaction and in
+        that order in the outbox. Returns the case id.
+
+        Works offline (numbers are ``NEW-…`` until the server's arrive by pull). Raises
+        CsmError with one sentence, and writes nothing, when the subject or the caller is
+        missing or a value is not valid (see :func:`check_phone_case`).
+        """
+        checked, contact, text = check_phone_case(
+            subject=subject,
+            contact_id=contact_id,
+            new_contact=new_contact,
+            priority=priority,
+            note=note,
+        )
+        _check_new_case_ids(contact_id, queue_id)
+        now = self._now()
+        case_id = str(uuid.uuid4())
+        with self._outbox().transaction() as conn:
+            if contact is not None:
+                contact_id = str(uuid.uuid4())
+                _insert_contact(conn, contact_id, contact, now)
+            self._insert_case(conn, case_id, checked, contact_id, queue_id, text, now)
+        return case_id
+
+    # -- tasks for other teams (fraud, billing, field service) ----------------------------
+
+    def create_task(
+        self, case_id: str, team: str, title: str, due_at: datetime | None = None
+    ) -> str:
+        """Give a task on the case to another team; returns the task id.
+
+        One store transaction holds the local task (shown at once, offline too) and its
+        outbox row; the server writes the "Task for … created" event when it arrives.
+        ``due_at`` is naive UTC (an aware time is converted); midnight means a due date.
+        Raises CsmError with one sentence, and writes nothing, for an unknown team, an empty
+        or too long title, a case the store lacks or a closed case."""
+        fields = self._check_task_fields({"team": team, "title": title, "due_at": due_at})
+        now = self._now()
+        task_id = str(uuid.uuid4())
+        self._ensure_task_table()
+        with self._outbox().transaction() as conn:
+            case = outbox.read_row(conn, "case", case_id, ["status"])
+            if not case:
+                raise CsmError("That case is not in the local store; sync and try again.")
+            if case["status"] == CaseStatus.CLOSED:
+                raise CsmError(
+                    "A closed case takes no new tasks; open a follow-up case for more work."
+                )
             agent = _agent_in(conn)
-            fields: dict[str, Any] = {
-                **checked,
-                "status": CaseStatus.NEW.value,
-                "queue_id": queue_id,
-                "assignee_id": agent[0] if agent else None,
-                "contact_id": contact_id,
-                "tags": [],
+            wire: dict[str, Any] = {
+                "case_id": case_id,
+                **fields,
+                "state": TaskState.OPEN.value,
                 "created_at": wire_time(now),
             }
-            local = {**fields, "number": f"NEW-{case_id[:8]}", "updated_at": now, "version": 1}
-            outbox.insert_row(conn, "case", case_id, local)
+            local = {
+                **wire,
+                "created_by_agent_id": agent[0] if agent else None,
+                "updated_at": now,
+                "version": 1,
+            }
+            outbox.insert_row(conn, "task", task_id, local)
             outbox.enqueue(
-                conn, op="create", entity="case", entity_id=case_id, fields=fields, now=now
+                conn, op="create", entity="task", entity_id=task_id, fields=wire, now=now
             )
-            if text:
-                self._queue_message(
-                    conn, str(uuid.uuid4()), case_id, MessageKind.INTERNAL, text, now
-                )
-        return case_id
+        return task_id
+
+    def set_task_state(self, task_id: str, state: str) -> None:
+        """Mark a task open, done or cancelled (see :meth:`update_task`)."""
+        self.update_task(task_id, state=state)
+
+    def update_task(self, task_id: str, **fields: Any) -> None:
+        """Change a task's ``state``, ``title`` or ``due_at`` locally and queue the change
+        (field by field, like a case: a value someone else changed meanwhile comes back as a
+        conflict). Tasks of a closed case still take updates: the other team may finish its
+        work after the case closed. Raises CsmError with one sentence, writing nothing, for
+        an unknown field or value or a task the store lacks."""
+        changes = self._check_task_fields(fields, create=False)
+        if not changes:
+            return
+        now = self._now()
+        self._ensure_task_table()
+        with self._outbox().transaction() as conn:
+            current = outbox.read_row(conn, "task", task_id, [*changes, "version", "updated_at"])
+            if not current:
+                raise CsmError("That task is not in the local store; sync and try again.")
+            if current.get("due_at") is not None:
+                # The store keeps SQL time text; the server compares wire values.
+                current["due_at"] = wire_time(datetime.fromisoformat(str(current["due_at"])))
+            changed = {k: v for k, v in changes.items() if current.get(k) != v}
+            if not changed:
+                return
+            outbox.write_fields(conn, "task", task_id, {**changed, "updated_at": now})
+            outbox.enqueue(
+                conn,
+                op="update",
+                entity="task",
+                entity_id=task_id,
+                fields=changed,
+                base={k: current.get(k) for k in changed},
+                base_version=current.get("version"),
+                now=now,
+                server={"updated_at": current.get("updated_at")},
+            )
+
+    def _ensure_task_table(self) -> None:
+        # A store made before tasks existed gets the table from the ORM's create_all.
+        if not self.reader.has_table("task"):
+            _ = self.store
+
+    @staticmethod
+    def _check_task_fields(fields: dict[str, Any], *, create: bool = True) -> dict[str, Any]:
+        """Validate task fields and return their wire values; CsmError names the problem."""
+        allowed = ("team", "title", "due_at") if create else ("state", "title", "due_at")
+        unknown = sorted(set(fields) - set(allowed))
+        if unknown:
+            raise CsmError(
+                f"A task has no editable field {', '.join(unknown)}; use {', '.join(allowed)}."
+            )
+        out: dict[str, Any] = {}
+        vocab: dict[str, type[TaskTeam] | type[TaskState]] = {"team": TaskTeam, "state": TaskState}
+        for name, value in fields.items():
+            if name in vocab:
+                try:
+                    out[name] = vocab[name](value).value
+                except ValueError:
+                    allowed_values = ", ".join(m.value for m in vocab[name])
+                    raise CsmError(
+                        f"{value!r} is not a task {name}; use one of {allowed_values}."
+                    ) from None
+            elif name == "title":
+                text = " ".join(value.split()) if isinstance(value, str) else ""
+                if not text:
+                    raise CsmError("A task needs a title; write what the team should do.")
+                if len(text) > MAX_TASK_TITLE:
+                    raise CsmError(f"A task title is at most {MAX_TASK_TITLE} characters long.")
+                out[name] = text
+            elif name == "due_at":
+                if value is None:
+                    out[name] = None
+                    continue
+                if not isinstance(value, datetime):
+                    raise CsmError("The due time of a task must be a date and time, or none.")
+                if value.tzinfo is not None:
+                    value = value.astimezone(UTC).replace(tzinfo=None)
+                out[name] = wire_time(value.replace(microsecond=0))
+        return out
 
     def resolve_conflict(self, conflict_id: int, keep: Literal["mine", "theirs"]) -> None:
         """Settle one conflict: ``mine`` queues my value again (based on theirs), ``theirs``
@@ -880,6 +1161,33 @@ class Desk:
     @property
     def live(self) -> LiveListener | None:
         return self._live
+
+    # -- presence (who else has a case open; online only, never stored) --------------------
+
+    def announce_presence(self, case_id: str, composing: bool = False) -> list[Viewer]:
+        """Tell the server this agent has the case open (``composing``: and is writing a
+        reply); returns the other agents who have it open. [] at once without a server.
+
+        Blocks on the network (call it from a worker thread), on a client of its own so it
+        never waits behind a sync. Raises CsmError (offline, refused) on failure."""
+        if self._connect is None:
+            return []
+        return self._presence().presence(case_id, composing)
+
+    def leave_case(self, case_id: str) -> None:
+        """Tell the server this agent closed the case (blocks; a worker thread's call)."""
+        if self._connect is None:
+            return
+        self._presence().leave(case_id)
+
+    def _presence(self) -> CaseServerClient:
+        with self._presence_lock:
+            if self._presence_closed:
+                raise CsmError("This desk is closed; presence is no longer announced.")
+            if self._presence_client is None:
+                assert self._live_connect is not None
+                self._presence_client = self._live_connect()
+            return self._presence_client
 
 
 def _plural(n: int, word: str) -> str:
@@ -1017,10 +1325,151 @@ def _check_case_fields(fields: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _check_note(note: Any) -> str:
+    """The first note of a new case: blank is no note."""
+    if note is None or (isinstance(note, str) and not note.strip()):
+        return ""
+    return _check_body(note)
+
+
+def _check_new_case_ids(contact_id: Any, queue_id: Any) -> None:
+    if not isinstance(contact_id, str | None) or (
+        isinstance(contact_id, str) and not 0 < len(contact_id) <= 64
+    ):
+        raise CsmError("The contact of a new case must be a contact id or none.")
+    if not isinstance(queue_id, str | None):
+        raise CsmError("The queue of a new case must be a queue id or none.")
+
+
+def check_new_contact(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate a new contact (:data:`NEW_CONTACT_FIELDS`; missing ones are blank, language
+    de) and return its wire fields; CsmError names the first problem in one sentence.
+    Pure: the account is checked against the store when the contact is written."""
+    if not isinstance(values, Mapping):
+        raise CsmError("A new contact is given as its fields (first_name, last_name, ...).")
+    unknown = sorted(set(values) - set(NEW_CONTACT_FIELDS))
+    if unknown:
+        raise CsmError(
+            f"A new contact has no field {', '.join(unknown)}; use {', '.join(NEW_CONTACT_FIELDS)}."
+        )
+    out: dict[str, Any] = {}
+    for name, longest in MAX_CONTACT_TEXT.items():
+        value = values.get(name) or ""
+        if not isinstance(value, str):
+            raise CsmError(f"The {name.replace('_', ' ')} of a contact must be text.")
+        value = clean_line(value)
+        if len(value) > longest:
+            raise CsmError(
+                f"The {name.replace('_', ' ')} of a contact is at most {longest} characters long."
+            )
+        out[name] = value
+    if not (out["first_name"] or out["last_name"]):
+        raise CsmError("A new contact needs a name; write at least a first or a last name.")
+    email = out["email"]
+    if email:
+        local, _, domain = email.rpartition("@")
+        if not local or not domain or " " in email:
+            raise CsmError(f"{email!r} is not an e-mail address; it needs a name, @ and a domain.")
+    if out["phone"] and not any(c.isdigit() for c in out["phone"]):
+        raise CsmError(f"{out['phone']!r} is not a phone number; it has no digits.")
+    language = values.get("language") or "de"
+    if not isinstance(language, str) or language.strip().lower() not in CONTACT_LANGUAGES:
+        raise CsmError(
+            f"{language!r} is not a contact language; use one of {', '.join(CONTACT_LANGUAGES)}."
+        )
+    out["language"] = language.strip().lower()
+    account_id = values.get("account_id")
+    if account_id is not None and (
+        not isinstance(account_id, str) or not 0 < len(account_id) <= 36
+    ):
+        raise CsmError("The account of a contact must be an account id or none.")
+    out["account_id"] = account_id
+    return out
+
+
+def check_phone_case(
+    *,
+    subject: Any,
+    contact_id: Any = None,
+    new_contact: Mapping[str, Any] | None = None,
+    priority: Any = "normal",
+    note: Any = "",
+) -> tuple[dict[str, Any], dict[str, Any] | None, str]:
+    """Validate a phone case before anything is written (the new-case modal asks too, to
+    show the sentence while the typed text is still there). Returns the case's wire fields
+    (subject, channel phone, priority), the new contact's fields (or None) and the note.
+    The caller comes first, as on the form: an existing contact or a new one, not both."""
+    if contact_id is not None and new_contact is not None:
+        raise CsmError("A phone case has one caller: pick a contact or add a new one, not both.")
+    if contact_id is None and new_contact is None:
+        raise CsmError("Who is calling? Pick the caller from the search or add a new contact.")
+    contact = check_new_contact(new_contact) if new_contact is not None else None
+    checked = _check_case_fields(
+        {"subject": subject, "channel": Channel.PHONE.value, "priority": priority}
+    )
+    return checked, contact, _check_note(note)
+
+
+_CONTACT_INSERT = (
+    "INSERT INTO contact (id, first_name, last_name, email, phone, language, account_id, "
+    "customer_number, version, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)"
+)
+
+
+def _insert_contact(conn: Any, contact_id: str, fields: dict[str, Any], now: datetime) -> None:
+    """A new contact (checked fields) in the caller's transaction: the local row, with the
+    provisional customer number ``NEW-<first 8 of its id>``, and its outbox row. The server
+    assigns the real number, since the create carries none."""
+    _check_refs(conn, {"account_id": fields["account_id"]})
+    values = [fields[name] for name in NEW_CONTACT_FIELDS]
+    outbox._rows(
+        conn,
+        _CONTACT_INSERT,
+        (contact_id, *values, f"NEW-{contact_id[:8]}", outbox.sql_time(now)),
+    )
+    outbox.enqueue(
+        conn, op="create", entity="contact", entity_id=contact_id, fields=dict(fields), now=now
+    )
+
+
+_PHONE_SEPARATORS = re.compile(r"[\s\-/().+]")
+
+
+def _like(word: str) -> str:
+    """A LIKE pattern (``ESCAPE '\\'``) finding ``word`` anywhere, its % and _ as text."""
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _contact_filter(text: Any) -> tuple[list[str], list[Any], str]:
+    """SQL conditions (``contact AS p``) for the caller search: every word must be in the
+    folded haystack (or, for a German "ae/oe/ue" spelling, its umlaut-free form; for a
+    number, in the phone's digits). Fixed SQL text; the words go in as parameters."""
+    if not isinstance(text, str):
+        return [], [], ""
+    cleaned = clean_line(text[:200])
+    words = list(dict.fromkeys(fold_text(w) for w in cleaned.split()))[:MAX_SEARCH_WORDS]
+    where: list[str] = []
+    params: list[Any] = []
+    for word in words:
+        options = list(
+            dict.fromkeys([word, word.replace("ae", "a").replace("oe", "o").replace("ue", "u")])
+        )
+        conditions = [f"{CONTACT_HAYSTACK} LIKE ? ESCAPE '\\'" for _ in options]
+        params += [_like(option) for option in options]
+        digits = _PHONE_SEPARATORS.sub("", word)
+        if len(digits) >= 3 and digits.isascii() and digits.isdigit():
+            conditions.append(f"{CONTACT_DIGITS} LIKE ? ESCAPE '\\'")
+            params.append(_like(digits))
+        where.append("(" + " OR ".join(conditions) + ")")
+    return where, params, cleaned.lower()
+
+
 def _check_refs(conn: Any, refs: dict[str, Any]) -> None:
-    """Queue, assignee and contact ids must name rows the store knows."""
+    """Queue, assignee, contact and account ids must name rows the store knows."""
     tables = {"queue_id": ("queue", "queue"), "assignee_id": ("agent", "agent")}
     tables["contact_id"] = ("contact", "contact")
+    tables["account_id"] = ("account", "account")
     for name, value in refs.items():
         if value is None or name not in tables:
             continue

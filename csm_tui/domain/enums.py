@@ -1,4 +1,4 @@
-"""The closed vocabularies of the domain: statuses, priorities, channels, roles, tiers."""
+"""The closed vocabularies of the domain: statuses, priorities, channels, roles, tiers, tasks."""
 
 from __future__ import annotations
 
@@ -59,3 +59,30 @@ class SupportTier(StrEnum):
     STANDARD = "standard"
     GOLD = "gold"
     PLATINUM = "platinum"
+
+
+class TaskState(StrEnum):
+    """Where a task for another team stands; only open tasks are still to do."""
+
+    OPEN = "open"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class TaskTeam(StrEnum):
+    """The middle- and back-office teams that take tasks from a case without owning it."""
+
+    FRAUD = "fraud"
+    BILLING = "billing"
+    FIELD_SERVICE = "field_service"
+
+    @property
+    def label(self) -> str:
+        return _TEAM_LABELS[self]
+
+
+_TEAM_LABELS = {
+    TaskTeam.FRAUD: "Fraud",
+    TaskTeam.BILLING: "Billing",
+    TaskTeam.FIELD_SERVICE: "Field service",
+}

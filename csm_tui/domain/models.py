@@ -1,4 +1,4 @@
-"""The replicated entities: accounts, contacts, agents, queues, cases and their messages.
+"""The replicated entities: accounts, contacts, agents, queues, cases, messages and tasks.
 
 These SQLModel tables exist with the same columns on the case server and in each desk's local
 store; sync moves their fields as JSON. Times are naive UTC datetimes everywhere (SQLite keeps
@@ -21,6 +21,7 @@ from csm_tui.domain.enums import (
     MessageKind,
     Priority,
     SupportTier,
+    TaskState,
 )
 
 
@@ -132,8 +133,29 @@ class Message(SQLModel, table=True):
     version: int = 1
 
 
+class Task(SQLModel, table=True):
+    """Work a case hands to another team (fraud, billing, field service) without giving the
+    case away. ``team`` is a ``TaskTeam`` value, ``state`` a ``TaskState`` one; ``due_at`` at
+    midnight exactly is a due date without a time (due by the end of that day)."""
+
+    __tablename__ = "task"
+    entity: ClassVar[str] = "task"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    case_id: str = Field(index=True, max_length=36)
+    team: str = Field(sa_type=String(16))
+    title: str
+    due_at: datetime | None = Field(default=None, sa_type=DateTime())
+    state: TaskState = Field(default=TaskState.OPEN, sa_type=String(16))
+    created_by_agent_id: str | None = Field(default=None, max_length=36)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime())
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime())
+    version: int = 1
+
+
 #: Every replicated table, in the order a snapshot sends them (parents before children).
-REPLICATED: tuple[type[SQLModel], ...] = (Account, Contact, Agent, Queue, Case, Message)
+#: New entities go at the end: snapshot cursors name an entity by its index here.
+REPLICATED: tuple[type[SQLModel], ...] = (Account, Contact, Agent, Queue, Case, Message, Task)
 ENTITY_MODELS: dict[str, type[SQLModel]] = {m.entity: m for m in REPLICATED}  # type: ignore[attr-defined]
 
 

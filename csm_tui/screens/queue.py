@@ -6,8 +6,9 @@ sync status bar; the footer.
 
 Keys (each a Binding with an id, remappable through ``Settings.keymap``, and in the command
 palette): ``t`` take, ``a`` assign (agent picker), ``1``-``4`` priority urgent/high/normal/low,
-``s`` status, ``#`` tags, ``enter`` open, ``n`` next case, ``u`` undo, ``o`` sort, ``[``/``]``
-previous/next view, ``space``/``shift+up/down``/``v``/``ctrl+a`` select, ``escape`` clear.
+``s`` status, ``#`` tags, ``c`` new phone case, ``enter`` open, ``n`` next case, ``u`` undo,
+``o`` sort, ``[``/``]`` previous/next view, ``space``/``shift+up/down``/``v``/``ctrl+a`` select,
+``escape`` clear.
 An action applies to the selection when there is one (after one confirmation saying how many
 cases change), else to the case under the cursor. Each case becomes its own outbox mutation
 (the desk's bulk commands); the notification says how many changed and why any were skipped.
@@ -159,6 +160,7 @@ class QueueScreen(DeskAccess, Screen[None]):
         ),
         Binding("s", "status", "Status", id="queue.status"),
         Binding("number_sign", "tags", "Tags", id="queue.tags", key_display="#"),
+        Binding("c", "new_case", "New case", id="queue.new_case", show=False),
         Binding("n", "next_case", "Next case", id="queue.next", show=False),
         Binding("u", "undo", "Undo", id="queue.undo", show=False),
         Binding("o", "cycle_sort", "Sort", id="queue.sort", show=False),
@@ -196,6 +198,7 @@ class QueueScreen(DeskAccess, Screen[None]):
         "queue.priority_low": "Set priority low",
         "queue.status": "Change the status of the case (or the selection)",
         "queue.tags": "Add or remove tags (+vip -refund)",
+        "queue.new_case": "Open a new phone case: find or add the caller, subject, first note",
         "queue.next": "Go to the case after the one last acted on",
         "queue.undo": "Undo the last edit",
         "queue.sort": "Sort by updated, created, priority or next SLA breach",
@@ -687,6 +690,11 @@ class QueueScreen(DeskAccess, Screen[None]):
             )
 
         self.app.push_screen(TagsModal(title, current), edited)
+
+    def action_new_case(self) -> None:
+        from csm_tui.screens.new_case import open_new_case
+
+        open_new_case(self)
 
     def action_undo(self) -> None:
         self._undo()

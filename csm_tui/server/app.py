@@ -1,8 +1,9 @@
 """The case server's FastAPI app factory: routes, error replies, compression, size limits.
 
 Owns the HTTP surface of sync protocol v1: ``/me``, ``/changes`` (pull, with a long-poll
-``wait``), ``/push`` and ``/stream`` (Server-Sent Events). Every error leaves as JSON
-``{"detail": "..."}`` with one sentence a person can read; tracebacks stay in the server log.
+``wait``), ``/push``, ``/stream`` (Server-Sent Events) and ``/cases/{id}/presence`` (who else
+has a case open). Every error leaves as JSON ``{"detail": "..."}`` with one sentence a person
+can read; tracebacks stay in the server log.
 Database work runs in worker threads (sync routes or ``run_in_threadpool``), never on the loop.
 """
 
@@ -12,12 +13,13 @@ import asyncio
 import json
 import logging
 import math
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from http import HTTPStatus
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import ValidationError
@@ -28,8 +30,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import csm_tui
-from csm_tui.domain.models import Agent
-from csm_tui.server import changes, push
+from csm_tui.domain.models import Agent, utcnow
+from csm_tui.server import changes, presence, push
 from csm_tui.server.auth import current_agent
 from csm_tui.server.compression import (
     MINIMUM_SIZE,
@@ -75,12 +77,16 @@ def make_server_app(
     engine: Engine | None = None,
     heartbeat: float = wire.HEARTBEAT_SECONDS,
     poll_interval: float = POLL_INTERVAL_SECONDS,
+    presence_ttl: float = wire.PRESENCE_TTL_SECONDS,
+    clock: Callable[[], datetime] = utcnow,
 ) -> FastAPI:
     """Build the case server app on ``engine`` (made from ``db_url`` when not given).
 
     ``heartbeat`` is the idle time before a stream sends a comment line; ``poll_interval``
     how often the live poller reads the change log while someone listens (tests use small
-    values). The schema is not created here; ``db.init_db`` does that (``run.serve`` calls it).
+    values). ``presence_ttl`` is how long a presence announcement counts, on ``clock``
+    (naive UTC; tests move it). The schema is not created here; ``db.init_db`` does that
+    (``run.serve`` calls it).
     """
     if engine is None:
         if not db_url:
@@ -112,6 +118,7 @@ def make_server_app(
     )
     app.state.engine = engine
     app.state.heartbeat = heartbeat
+    app.state.presence = presence.PresenceBook(engine, ttl=presence_ttl, clock=clock)
     # Replaced in the lifespan; this one serves apps run without it (plain ASGI tests).
     app.state.watcher = ChangeWatcher(engine, poll_interval)
     app.add_middleware(CompressionMiddleware, minimum_size=MINIMUM_SIZE)
@@ -125,10 +132,12 @@ def make_server_app(
     _add_routes(app)
     _add_push_route(app)
     _add_stream_route(app)
+    _add_presence_routes(app)
     return app
 
 
 CurrentAgent = Annotated[Agent, Depends(current_agent)]
+CaseIdPath = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 def _add_routes(app: FastAPI) -> None:
@@ -297,6 +306,37 @@ def _add_stream_route(app: FastAPI) -> None:
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
+
+
+def _add_presence_routes(app: FastAPI) -> None:
+    route = "/api/v1/cases/{case_id}/presence"
+    unknown: dict[int | str, dict[str, Any]] = {
+        404: {"model": wire.ErrorReply, "description": "No case with this id"},
+    }
+
+    @app.put(route, response_model=wire.PresenceReply, tags=["presence"], responses=unknown)
+    def announce_presence(
+        request: Request, case_id: CaseIdPath, body: wire.PresenceRequest, agent: CurrentAgent
+    ) -> wire.PresenceReply:
+        """I have this case open (``composing``: and I am writing a reply). Answers every
+        other agent who has it open, fresher than the presence TTL. Repeat every ~10 s."""
+        book: presence.PresenceBook = request.app.state.presence
+        try:
+            return book.announce(agent, case_id, body.composing)
+        except presence.UnknownCase as exc:
+            raise HTTPException(status_code=404, detail=str(exc)) from None
+
+    @app.delete(
+        route, status_code=204, response_class=Response, tags=["presence"], responses=unknown
+    )
+    def leave_case(request: Request, case_id: CaseIdPath, agent: CurrentAgent) -> Response:
+        """I closed this case: others stop seeing me at once."""
+        book: presence.PresenceBook = request.app.state.presence
+        try:
+            book.leave(agent, case_id)
+        except presence.UnknownCase as exc:
+            raise HTTPException(status_code=404, detail=str(exc)) from None
+        return Response(status_code=204)
 
 
 def _add_error_handlers(app: FastAPI) -> None:

@@ -13,6 +13,11 @@ Owns the push side of sync protocol v1:
 - Rules: status transitions as ``domain.status`` says, closed cases take no updates, messages
   are append-only, and every value is checked before anything is written, so an ``error``
   result means nothing of that mutation applied.
+- Tasks for other teams (fraud, billing, field service): created on a case that is not
+  closed; their state, title and due time update field by field like a case.
+- Audit trail: a change of a case's status, priority, queue, assignee or tags, a new task and
+  a task's change of state each add one EVENT message to the case (author: the acting agent,
+  body: one line such as "Status: open → pending"), so every desk pulls the history.
 
 Every write goes through ``mutations`` with the pushing agent as actor, so pulls see it.
 """
@@ -21,18 +26,33 @@ from __future__ import annotations
 
 import itertools
 import re
+import secrets
+import threading
+import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, text
+from sqlalchemy import BigInteger, Engine, cast, delete, func, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, select
 
-from csm_tui.domain.enums import CaseStatus, Channel, MessageKind, Priority
-from csm_tui.domain.models import Account, Agent, Case, Contact, Message, Queue, to_wire, utcnow
+from csm_tui.domain.due import format_due
+from csm_tui.domain.enums import CaseStatus, Channel, MessageKind, Priority, TaskState, TaskTeam
+from csm_tui.domain.models import (
+    Account,
+    Agent,
+    Case,
+    Contact,
+    Message,
+    Queue,
+    Task,
+    to_wire,
+    utcnow,
+)
 from csm_tui.domain.status import TransitionError, check_transition, status_after_customer_reply
 from csm_tui.server import mutations
 from csm_tui.server.changes import lock_log
@@ -45,12 +65,15 @@ KEEP_RESULTS = 1000
 MESSAGE_IMMUTABLE = "Messages cannot be changed once written."
 CLOSED_DETAIL = "A closed case takes no more updates; a reply creates a follow-up case instead."
 FORGOTTEN_RESULT = "This change was applied earlier; its detailed result is no longer kept."
+TASK_CLOSED_DETAIL = "A closed case takes no new tasks; open a follow-up case for more work."
 
 _CASE_NUMBER = re.compile(r"^CS-(\d+)$")
+_CUSTOMER_NUMBER = re.compile(r"^K-(\d+)$")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
 _MAX_TAGS = 50
 _MAX_TAG_LENGTH = 64
 _MAX_BODY = 200_000
+_MAX_TASK_TITLE = 200
 
 
 class ClientOwnedByOther(PermissionError):
@@ -202,7 +225,7 @@ def apply_mutation(session: Session, agent: Agent, mutation: Mutation) -> Mutati
 def _unsupported(mutation: Mutation) -> str:
     if mutation.entity == "message" and mutation.op == "update":
         return MESSAGE_IMMUTABLE
-    if mutation.entity in ("case", "contact", "message"):
+    if mutation.entity in ("case", "contact", "message", "task"):
         return f"A desk cannot {mutation.op} a {mutation.entity}."
     return f"Desks cannot change {mutation.entity} records; ask an administrator."
 
@@ -287,6 +310,10 @@ def _time(_session: Session, name: str, value: Any) -> Any:
     return parsed.replace(microsecond=0)
 
 
+def _optional_time(session: Session, name: str, value: Any) -> Any:
+    return None if value is None else _time(session, name, value)
+
+
 _CASE_FIELDS: dict[str, _Check] = {
     "subject": _text(500, required=True),
     "status": _choice(CaseStatus),
@@ -313,8 +340,19 @@ _MESSAGE_FIELDS: dict[str, _Check] = {
     "author_contact_id": _reference(Contact),
     "author_name": _text(200),
 }
+_TASK_FIELDS: dict[str, _Check] = {
+    "case_id": _reference(Case, required=True),
+    "team": _choice(TaskTeam),
+    "title": _text(_MAX_TASK_TITLE, required=True),
+    "due_at": _optional_time,
+    "state": _choice(TaskState),
+}
+#: What an update of a task may change (its case and team stay).
+_TASK_UPDATE_FIELDS = {k: v for k, v in _TASK_FIELDS.items() if k in ("title", "due_at", "state")}
 #: Fields a create may carry (the desk sends its whole local row) that the server sets itself.
-_SERVER_OWNED = frozenset({"id", "version", "number", "updated_at", "author_agent_id"})
+_SERVER_OWNED = frozenset(
+    {"id", "version", "number", "updated_at", "author_agent_id", "created_by_agent_id"}
+)
 
 
 def _validated(
@@ -385,18 +423,32 @@ def _next_case_number(session: Session) -> str:
 def _create_contact(session: Session, agent: Agent, mutation: Mutation) -> MutationResult:
     values = _validated(session, "contact", _CONTACT_FIELDS, mutation.fields, create=True)
     values.pop("created_at", None)  # contacts keep no creation time
+    if not str(values.get("customer_number", "")).strip():
+        values.pop("customer_number", None)  # none given: the server assigns one below
     existing = session.get(Contact, mutation.id)
     if existing is not None:
         return _same_create(mutation, existing, values)
     applied = sorted(values)
+    if "customer_number" not in values:
+        # Like case numbers: under the writers' lock, so two desks never get the same one.
+        lock_log(session)
+        values["customer_number"] = _next_customer_number(session)
     contact = Contact(
         id=mutation.id,
-        customer_number=values.pop("customer_number", ""),
         updated_at=utcnow().replace(microsecond=0),
         **values,
     )
     mutations.create(session, contact, actor_agent_id=agent.id)
     return MutationResult(mid=mutation.mid, status="ok", version=contact.version, applied=applied)
+
+
+def _next_customer_number(session: Session) -> str:
+    """The next free ``K-0000000`` number: one above the highest ``K-<digits>`` held, by
+    value (``K-100000`` is above ``K-0099999``)."""
+    digits_only = Contact.customer_number.regexp_match(r"^K-[0-9]{1,18}$")  # type: ignore[attr-defined]
+    value = cast(func.substr(Contact.customer_number, 3), BigInteger)
+    highest = session.exec(select(func.max(value)).where(digits_only)).one()
+    return f"K-{int(highest or 0) + 1:07d}"
 
 
 def _create_message(session: Session, agent: Agent, mutation: Mutation) -> MutationResult:
@@ -434,6 +486,39 @@ def _create_message(session: Session, agent: Agent, mutation: Mutation) -> Mutat
                 session, Case, case.id, {"status": after.value}, actor_agent_id=agent.id
             )
     return MutationResult(mid=mutation.mid, status="ok", version=message.version, applied=applied)
+
+
+def _create_task(session: Session, agent: Agent, mutation: Mutation) -> MutationResult:
+    values = _validated(session, "task", _TASK_FIELDS, mutation.fields, create=True)
+    for name, what in (
+        ("case_id", "the case_id of its case"),
+        ("team", "a team"),
+        ("title", "a title"),
+    ):
+        if name not in values:
+            raise _Refused(f"A new task needs {what}.")
+    if values.setdefault("state", TaskState.OPEN.value) != TaskState.OPEN:
+        raise _Refused("A new task starts open; mark it done or cancelled afterwards.")
+    existing = session.get(Task, mutation.id)
+    if existing is not None:
+        return _same_create(mutation, existing, values, compare=("case_id", "team", "title"))
+    case = session.get(Case, values["case_id"])
+    assert case is not None  # _reference checked it
+    if CaseStatus(case.status) == CaseStatus.CLOSED:
+        raise _Refused(TASK_CLOSED_DETAIL)
+    applied = sorted(values)
+    now = utcnow().replace(microsecond=0)
+    task = Task(
+        id=mutation.id,
+        created_by_agent_id=agent.id,
+        created_at=values.pop("created_at", now),
+        updated_at=now,
+        **values,
+    )
+    mutations.create(session, task, actor_agent_id=agent.id)
+    due = f" (due {format_due(task.due_at)})" if task.due_at is not None else ""
+    _event(session, agent, case.id, f"Task for {_team_label(task.team)} created: {task.title}{due}")
+    return MutationResult(mid=mutation.mid, status="ok", version=task.version, applied=applied)
 
 
 def _same_create(
@@ -480,7 +565,30 @@ def _update_case(session: Session, agent: Agent, mutation: Mutation) -> Mutation
     merge = _merge(session, case, mutation, values)
     if "status" in merge.apply:
         check_transition(CaseStatus(case.status), CaseStatus(merge.apply["status"]))
-    return _apply(session, agent, Case, case, mutation, merge)
+    before = {name: getattr(case, name) for name in _AUDITED_CASE_FIELDS}
+    before["tags"] = list(before["tags"] or [])
+    result = _apply(session, agent, Case, case, mutation, merge)
+    line = _case_audit_line(session, before, case)
+    if line:
+        _event(session, agent, case.id, line)
+    return result
+
+
+def _update_task(session: Session, agent: Agent, mutation: Mutation) -> MutationResult:
+    task = session.get(Task, mutation.id)
+    if task is None:
+        raise _Refused(f"There is no task with id {mutation.id}.")
+    values = _validated(session, "task", _TASK_UPDATE_FIELDS, mutation.fields, create=False)
+    merge = _merge(session, task, mutation, values)
+    state_before = TaskState(task.state)
+    result = _apply(session, agent, Task, task, mutation, merge)
+    state_after = TaskState(task.state)
+    if state_after != state_before:
+        word = "reopened" if state_after == TaskState.OPEN else state_after.value
+        _event(
+            session, agent, task.case_id, f"Task for {_team_label(task.team)} {word}: {task.title}"
+        )
+    return result
 
 
 def _update_contact(session: Session, agent: Agent, mutation: Mutation) -> MutationResult:
@@ -493,6 +601,83 @@ def _update_contact(session: Session, agent: Agent, mutation: Mutation) -> Mutat
 
 
 _MISSING = object()
+
+
+# -- the audit trail -------------------------------------------------------------------------
+
+#: Case fields whose changes the timeline records, in the order its event line names them.
+_AUDITED_CASE_FIELDS = ("status", "priority", "queue_id", "assignee_id", "tags")
+
+
+_last_event_stamp = 0
+_event_stamp_lock = threading.Lock()
+
+
+def _event_id() -> str:
+    """A UUID in the version 7 layout (milliseconds, then a counter) that sorts after every
+    one this process made before. Timelines order by (created_at, id) and times are whole
+    seconds: events written in the same second (one pushed batch of offline edits) then
+    still read in the order they happened."""
+    global _last_event_stamp
+    with _event_stamp_lock:
+        _last_event_stamp = max(time.time_ns() // 1_000_000 << 12, _last_event_stamp + 1)
+        stamp = _last_event_stamp
+    ms, counter = stamp >> 12, stamp & 0xFFF
+    value = (ms << 80) | (7 << 76) | (counter << 64) | (0b10 << 62) | secrets.randbits(62)
+    return str(uuid.UUID(int=value))
+
+
+def _event(session: Session, agent: Agent, case_id: str, body: str) -> Message:
+    """One EVENT message on the case, by the acting agent, through the one write path."""
+    message = Message(
+        id=_event_id(),
+        case_id=case_id,
+        kind=MessageKind.EVENT,
+        author_agent_id=agent.id,
+        author_name=agent.name,
+        body=body,
+        created_at=utcnow().replace(microsecond=0),
+    )
+    return mutations.create(session, message, actor_agent_id=agent.id)
+
+
+def _case_audit_line(session: Session, before: dict[str, Any], case: Case) -> str:
+    """One line for what changed (``Status: open → pending · Tags: +vip −refund``), or "".
+
+    Removed tags carry a minus sign (U+2212), which reads better than a hyphen beside a tag.
+    """  # noqa: RUF002
+    parts: list[str] = []
+    old_status, new_status = CaseStatus(before["status"]), CaseStatus(case.status)
+    if old_status != new_status:
+        parts.append(f"Status: {old_status.label} → {new_status.label}")
+    if _wire(before["priority"]) != _wire(case.priority):
+        parts.append(f"Priority: {_wire(before['priority'])} → {_wire(case.priority)}")
+    if before["queue_id"] != case.queue_id:
+        old, new = _name(session, Queue, before["queue_id"]), _name(session, Queue, case.queue_id)
+        parts.append(f"Queue: {old} → {new}")
+    if before["assignee_id"] != case.assignee_id:
+        old = _name(session, Agent, before["assignee_id"])
+        parts.append(f"Assignee: {old} → {_name(session, Agent, case.assignee_id)}")
+    tags = list(case.tags or [])
+    added = [f"+{t}" for t in tags if t not in before["tags"]]
+    removed = [f"\u2212{t}" for t in before["tags"] if t not in tags]
+    if added or removed:
+        parts.append("Tags: " + " ".join([*added, *removed]))
+    return " · ".join(parts)
+
+
+def _name(session: Session, model: type[Queue] | type[Agent], row_id: str | None) -> str:
+    if row_id is None:
+        return "(nobody)" if model is Agent else "(none)"
+    row = session.get(model, row_id)
+    return row.name if row is not None else f"(unknown {model.__name__.lower()})"
+
+
+def _team_label(team: str) -> str:
+    try:
+        return TaskTeam(team).label
+    except ValueError:
+        return team
 
 
 def _merge(session: Session, row: SQLModel, mutation: Mutation, values: dict[str, Any]) -> _Merge:
@@ -586,4 +771,6 @@ _HANDLERS: dict[tuple[str, str], _Handler] = {
     ("contact", "create"): _create_contact,
     ("contact", "update"): _update_contact,
     ("message", "create"): _create_message,
+    ("task", "create"): _create_task,
+    ("task", "update"): _update_task,
 }

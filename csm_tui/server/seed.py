@@ -4,7 +4,8 @@ Owns ``generate`` (pure and deterministic for a seed and a ``now``), ``seed_data
 inserts plus one change-log row per inserted entity, so desks already synced pull the new rows)
 and ``touch_cases`` (customer replies through the one write path, for sync demos and tests).
 German and English customers, ten queues by country and topic, five teams of agents, and case
-timelines in the customer's language.
+timelines in the customer's language. About one case in twelve hands one or two tasks to the
+fraud, billing or field-service team, with the timeline events the server would write.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from sqlalchemy import Engine, insert
 from sqlmodel import Session, SQLModel, select
 
+from csm_tui.domain.due import format_due
 from csm_tui.domain.enums import (
     AgentRole,
     CaseStatus,
@@ -25,6 +27,8 @@ from csm_tui.domain.enums import (
     MessageKind,
     Priority,
     SupportTier,
+    TaskState,
+    TaskTeam,
 )
 from csm_tui.domain.models import (
     REPLICATED,
@@ -34,6 +38,7 @@ from csm_tui.domain.models import (
     Contact,
     Message,
     Queue,
+    Task,
     new_id,
     to_wire,
     utcnow,
@@ -63,6 +68,7 @@ class SeedData:
     queues: list[Queue] = field(default_factory=list)
     cases: list[Case] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
+    tasks: list[Task] = field(default_factory=list)
 
     def by_entity(self) -> dict[str, list[Any]]:
         return {
@@ -72,6 +78,7 @@ class SeedData:
             "queue": self.queues,
             "case": self.cases,
             "message": self.messages,
+            "task": self.tasks,
         }
 
 
@@ -1405,6 +1412,48 @@ _TRANSLIT = str.maketrans(
 )
 _SYSTEM = "System"
 
+# Tasks for other teams: (German, English) titles per team, filled like subjects.
+_TASK_TITLES: dict[TaskTeam, tuple[tuple[str, str], ...]] = {
+    TaskTeam.FRAUD: (
+        ("Kartensperre prüfen", "Check card block"),
+        ("Verdächtige Buchungen prüfen", "Review suspicious transactions"),
+        ("Rückbuchung über {amount} prüfen", "Investigate chargeback of {amount}"),
+        ("Identität des Kunden verifizieren", "Verify the customer's identity"),
+        ("Ersatzkarte {card} freigeben", "Approve replacement for card {card}"),
+        ("Konto auf Übernahme prüfen", "Check the account for takeover"),
+    ),
+    TaskTeam.BILLING: (
+        ("Doppelte Abbuchung erstatten", "Refund the double charge"),
+        ("Rechnung {invoice} korrigieren", "Correct invoice {invoice}"),
+        ("Gutschrift über {amount} erstellen", "Issue a credit note for {amount}"),
+        ("Lastschrift stornieren", "Cancel the direct debit"),
+        ("Mahnstopp einrichten", "Put dunning on hold"),
+        ("Erstattung für Bestellung {order} anweisen", "Refund order {order}"),
+    ),
+    TaskTeam.FIELD_SERVICE: (
+        ("Techniker-Termin vereinbaren", "Book a technician visit"),
+        ("{device} vor Ort tauschen", "Replace the {device} on site"),
+        ("Leitung am Hausanschluss messen", "Measure the line at the premises"),
+        ("Ersatzgerät zustellen", "Ship a replacement device"),
+        ("Installation in {city} prüfen", "Inspect the installation in {city}"),
+    ),
+}
+_TASK_TEAM_OF_TOPIC = {
+    "billing": TaskTeam.BILLING,
+    "cards": TaskTeam.FRAUD,
+    "technical": TaskTeam.FIELD_SERVICE,
+    "field": TaskTeam.FIELD_SERVICE,
+    "login": TaskTeam.FRAUD,
+}
+#: The agents' team that works each task team's tasks (who marks them done).
+_AGENT_TEAM_OF_TASKS = {
+    TaskTeam.FRAUD: "Fraud & Cards",
+    TaskTeam.BILLING: "Billing",
+    TaskTeam.FIELD_SERVICE: "Technical",
+}
+#: Share of worked (not new) cases that hand work to another team.
+_TASK_SHARE = 0.09
+
 
 def _pick(rng: random.Random, weights: dict[Any, int]) -> Any:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
@@ -1443,6 +1492,7 @@ def generate(cases: int, *, seed: int = 42, now: datetime | None = None) -> Seed
         queues=draft.queues,
         cases=[Case(**row) for row in draft.cases],
         messages=[Message(**row) for row in draft.messages],
+        tasks=[Task(**row) for row in draft.tasks],
     )
 
 
@@ -1457,6 +1507,7 @@ class _Draft:
     queues: list[Queue] = field(default_factory=list)
     cases: list[dict[str, Any]] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)
+    tasks: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _draft(cases: int, seed: int, now: datetime | None) -> _Draft:
@@ -1464,6 +1515,9 @@ def _draft(cases: int, seed: int, now: datetime | None) -> _Draft:
         raise ValueError("The number of cases cannot be negative.")
     now = (now or utcnow()).replace(microsecond=0)
     rng = random.Random(seed)
+    # Tasks draw from their own generator, so the rest of a seed's data is what it was
+    # before tasks existed.
+    task_rng = random.Random(f"tasks-{seed}")
     data = _Draft()
     data.queues = _make_queues(rng, now)
     data.agents = _make_agents(rng, now)
@@ -1485,6 +1539,7 @@ def _draft(cases: int, seed: int, now: datetime | None) -> _Draft:
             queue_by_slug,
             team_agents,
             tier_of.get(person.contact.account_id or ""),
+            task_rng,
         )
     return data
 
@@ -1642,6 +1697,7 @@ def _make_case(
     queues: dict[str, Queue],
     team_agents: dict[str, list[Agent]],
     tier: SupportTier | None,
+    task_rng: random.Random,
 ) -> None:
     contact = person.contact
     lang = contact.language
@@ -1682,8 +1738,9 @@ def _make_case(
         rng, lang, status, channel, queue, topic, values, person, assignee, replier
     )
     times = _spread(rng, created, now, len(timeline))
+    messages: list[dict[str, Any]] = []
     for (kind, author, body), at in zip(timeline, times, strict=True):
-        data.messages.append(
+        messages.append(
             dict(
                 id=_uuid(rng),
                 case_id=case_id,
@@ -1702,6 +1759,16 @@ def _make_case(
                 version=1,
             )
         )
+    if status != CaseStatus.NEW and task_rng.random() < _TASK_SHARE:
+        team_of = _TASK_TEAM_OF_TOPIC.get(topic_key) or task_rng.choice(list(TaskTeam))
+        tasks, events = _make_tasks(
+            task_rng, case_id, lang, status, team_of, values, times, replier, team_agents
+        )
+        data.tasks.extend(tasks)
+        messages.extend(events)
+        # Stable: a task event in the same second as a message comes after it.
+        messages.sort(key=lambda m: m["created_at"])
+    data.messages.extend(messages)
     data.cases.append(
         dict(
             id=case_id,
@@ -1723,6 +1790,98 @@ def _make_case(
 
 
 _Entry = tuple[MessageKind, Agent | None, str]
+
+
+def _make_tasks(
+    rng: random.Random,
+    case_id: str,
+    lang: str,
+    status: CaseStatus,
+    team: TaskTeam,
+    values: dict[str, str],
+    times: list[datetime],
+    creator: Agent,
+    team_agents: dict[str, list[Agent]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """One or two tasks of a worked case, created by ``creator`` between the case's first
+    and last message, with the EVENT messages the server writes for them (created, and done
+    or cancelled). Tasks of solved and closed cases are finished; others now and then."""
+    start, end = times[0], times[-1]
+    if (end - start).total_seconds() < 10:
+        return [], []
+    tasks: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    finished_case = status in (CaseStatus.SOLVED, CaseStatus.CLOSED)
+    workers = team_agents.get(_AGENT_TEAM_OF_TASKS[team]) or [creator]
+    titles = list(_TASK_TITLES[team])
+    rng.shuffle(titles)
+    for n in range(1 if rng.random() < 0.7 else 2):
+        if n == 1 and rng.random() < 0.5:
+            team = rng.choice([t for t in TaskTeam if t != team])
+            titles = list(_TASK_TITLES[team])
+            workers = team_agents.get(_AGENT_TEAM_OF_TASKS[team]) or [creator]
+        title_de, title_en = titles[n % len(titles)]
+        title = (title_de if lang == "de" else title_en).format_map(values)
+        span = int((end - start).total_seconds())
+        created = start + timedelta(seconds=rng.randint(1, max(1, span // 2)))
+        due: datetime | None = None
+        if rng.random() < 0.8:
+            day = (created + timedelta(days=rng.randint(1, 7))).date()
+            due = datetime(day.year, day.month, day.day)
+            if rng.random() < 0.25:
+                due += timedelta(hours=rng.choice((10, 12, 16)))
+        state = TaskState.OPEN
+        if finished_case or rng.random() < 0.35:
+            state = TaskState.CANCELLED if rng.random() < 0.12 else TaskState.DONE
+        updated = created
+        events.append(
+            _task_event(rng, case_id, creator, created, _task_line(team, "created", title, due))
+        )
+        if state != TaskState.OPEN:
+            updated = created + timedelta(
+                seconds=rng.randint(1, max(1, int((end - created).total_seconds())))
+            )
+            worker = rng.choice(workers) if state == TaskState.DONE else creator
+            events.append(
+                _task_event(rng, case_id, worker, updated, _task_line(team, state.value, title))
+            )
+        tasks.append(
+            dict(
+                id=_uuid(rng),
+                case_id=case_id,
+                team=team.value,
+                title=title,
+                due_at=due,
+                state=state.value,
+                created_by_agent_id=creator.id,
+                created_at=created,
+                updated_at=updated,
+                version=1 if state == TaskState.OPEN else 2,
+            )
+        )
+    return tasks, events
+
+
+def _task_line(team: TaskTeam, word: str, title: str, due: datetime | None = None) -> str:
+    """The event line the case server writes (``server.push``), for the same history."""
+    when = f" (due {format_due(due)})" if due is not None else ""
+    return f"Task for {team.label} {word}: {title}{when}"
+
+
+def _task_event(
+    rng: random.Random, case_id: str, agent: Agent, at: datetime, body: str
+) -> dict[str, Any]:
+    return dict(
+        id=_uuid(rng),
+        case_id=case_id,
+        kind=MessageKind.EVENT,
+        author_agent_id=agent.id,
+        author_contact_id=None,
+        author_name=agent.name,
+        body=body,
+        created_at=at,
+        version=1,
+    )
 
 
 def _timeline(
@@ -1881,6 +2040,7 @@ def seed_database(
             "queue": [_columns(o) for o in data.queues],
             "case": data.cases,
             "message": data.messages,
+            "task": data.tasks,
         }
         changes: list[dict[str, Any]] = []
         for model in REPLICATED:
@@ -1944,6 +2104,9 @@ def _reuse_existing(session: Session, data: _Draft) -> None:
     for message in data.messages:
         if message["author_agent_id"] in agent_ids:
             message["author_agent_id"] = agent_ids[message["author_agent_id"]]
+    for task in data.tasks:
+        if task["created_by_agent_id"] in agent_ids:
+            task["created_by_agent_id"] = agent_ids[task["created_by_agent_id"]]
 
 
 _PRIORITY_BUMP = {

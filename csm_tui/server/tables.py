@@ -1,6 +1,7 @@
 """Server-only tables: hashed agent tokens, the change log that drives sync pulls, the push
-bookkeeping of each desk (``ClientState``, ``PushResult``) and small server settings
-(``ServerState``, for instance the floor of a compacted change log).
+bookkeeping of each desk (``ClientState``, ``PushResult``), small server settings
+(``ServerState``, for instance the floor of a compacted change log) and who has which case
+open (``Presence``, never replicated and never in the change log).
 
 These live only in the case server's database; the desk never creates them. They share the
 SQLModel metadata with the replicated tables, so ``db.init_db`` creates them by explicit list.
@@ -94,6 +95,21 @@ class ServerState(SQLModel, table=True):
     value: int = Field(default=0, sa_type=BigInteger())
 
 
+class Presence(SQLModel, table=True):
+    """One agent having one case open on a desk: refreshed by each ``PUT .../presence``
+    heartbeat (``seen_at``), removed on ``DELETE``. A row older than the presence TTL counts
+    as gone and is swept now and then. ``since`` is when this stretch of viewing began."""
+
+    __tablename__ = "presence"
+    __table_args__ = (Index("ix_presence_case_seen", "case_id", "seen_at"),)
+
+    agent_id: str = Field(primary_key=True, max_length=36)
+    case_id: str = Field(primary_key=True, max_length=64)
+    composing: bool = False
+    since: datetime = Field(default_factory=utcnow, sa_type=DateTime())
+    seen_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(), index=True)
+
+
 def server_tables() -> list[Any]:
     return [
         AgentToken.__table__,  # type: ignore[attr-defined]
@@ -101,4 +117,5 @@ def server_tables() -> list[Any]:
         ClientState.__table__,  # type: ignore[attr-defined]
         PushResult.__table__,  # type: ignore[attr-defined]
         ServerState.__table__,  # type: ignore[attr-defined]
+        Presence.__table__,  # type: ignore[attr-defined]
     ]

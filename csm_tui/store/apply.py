@@ -58,13 +58,14 @@ def apply_page(engine: Engine, page: ChangesPage, *, synced_at: datetime) -> App
     return applied
 
 
-def _note(applied: Applied, row: ChangeRow) -> None:
+def _note(applied: Applied, row: ChangeRow, case_id: str | None = None) -> None:
+    """Count ``row``; ``case_id`` is the case of a task whose delta does not carry it."""
     applied.rows += 1
     applied.by_entity[row.entity] += 1
     if row.entity == "case":
         applied.case_ids.add(row.id)
-    elif row.entity == "message" and row.fields.get("case_id"):
-        applied.case_ids.add(str(row.fields["case_id"]))
+    elif row.entity in ("message", "task") and (case_id or row.fields.get("case_id")):
+        applied.case_ids.add(str(case_id or row.fields["case_id"]))
 
 
 def _apply_snapshot(conn: Connection, rows: list[ChangeRow], applied: Applied) -> None:
@@ -91,9 +92,15 @@ def _apply_snapshot(conn: Connection, rows: list[ChangeRow], applied: Applied) -
 def _apply_delta(conn: Connection, row: ChangeRow, applied: Applied) -> None:
     model = ENTITY_MODELS[row.entity]
     table = model.__table__  # type: ignore[attr-defined]
+    # A task's delta carries only what changed; its case (to repaint) is in the store.
+    case_id = (
+        conn.execute(select(table.c.case_id).where(table.c.id == row.id)).scalar_one_or_none()
+        if row.entity == "task" and "case_id" not in row.fields
+        else None
+    )
     if row.op == "delete":
         conn.execute(delete(table).where(table.c.id == row.id))
-        _note(applied, row)
+        _note(applied, row, case_id)
         return
     values = from_wire(model, row.fields)
     values.pop("id", None)
@@ -110,7 +117,7 @@ def _apply_delta(conn: Connection, row: ChangeRow, applied: Applied) -> None:
                 # A partial row for an entity we never saw: it will arrive whole on resync.
                 applied.skipped += 1
                 return
-    _note(applied, row)
+    _note(applied, row, case_id)
 
 
 def _set_state(conn: Connection, key: str, value: str) -> None:

@@ -70,10 +70,23 @@ MESSAGE_COLUMNS = frozenset(
         "version",
     }
 )
-_COLUMNS = {"case": CASE_COLUMNS, "message": MESSAGE_COLUMNS}
-_TABLES = {"case": '"case"', "message": "message"}
+TASK_COLUMNS = frozenset(
+    {
+        "case_id",
+        "team",
+        "title",
+        "due_at",
+        "state",
+        "created_by_agent_id",
+        "created_at",
+        "updated_at",
+        "version",
+    }
+)
+_COLUMNS = {"case": CASE_COLUMNS, "message": MESSAGE_COLUMNS, "task": TASK_COLUMNS}
+_TABLES = {"case": '"case"', "message": "message", "task": "task"}
 _JSON_COLUMNS = frozenset({"tags"})
-_TIME_COLUMNS = frozenset({"created_at", "updated_at"})
+_TIME_COLUMNS = frozenset({"created_at", "updated_at", "due_at"})
 
 
 @dataclass(frozen=True)
@@ -435,6 +448,11 @@ def settle(
             settled.case_ids.add(entry.entity_id)
         elif entry.entity == "message" and entry.fields.get("case_id"):
             settled.case_ids.add(str(entry.fields["case_id"]))
+        elif entry.entity == "task":
+            task = read_row(conn, "task", entry.entity_id, ["case_id"])
+            case_id = entry.fields.get("case_id") or task.get("case_id")
+            if case_id:
+                settled.case_ids.add(str(case_id))
         _restore_server_time(conn, entry, result)
         if result.status in ("ok", "conflict"):
             # What the server now holds of the fields this edit changed (tags merge there,
@@ -510,6 +528,7 @@ def _undo(conn: Any, entry: OutboxEntry) -> dict[str, Any]:
     if entry.op == "create":
         if entry.entity == "case":
             _rows(conn, "DELETE FROM message WHERE case_id = ?", (entry.entity_id,))
+            _rows(conn, "DELETE FROM task WHERE case_id = ?", (entry.entity_id,))
         delete_row(conn, entry.entity, entry.entity_id)
         return {}
     restore = {name: entry.server.get(name, entry.base.get(name)) for name in entry.fields}

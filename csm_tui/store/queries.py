@@ -11,14 +11,17 @@ A store file that does not exist yet, or has no tables yet, reads as empty.
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import threading
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from csm_tui.store import drafts
 from csm_tui.store.errors import store_error
 
 
@@ -79,6 +82,19 @@ class CustomerInfo:
 
 
 @dataclass(frozen=True)
+class ContactRow:
+    """A contact found by the caller search. Text fields are raw: widgets clean them."""
+
+    id: str
+    name: str
+    customer_number: str
+    email: str
+    phone: str
+    account: str
+    language: str
+
+
+@dataclass(frozen=True)
 class ConflictRow:
     """A field both this desk and someone else changed; ``mine``/``theirs`` are wire values."""
 
@@ -106,10 +122,27 @@ class RejectedRow:
 
 
 @dataclass(frozen=True)
+class TaskRow:
+    """A task for another team on a case. ``title`` is raw: widgets clean it. ``created_by``
+    is the agent's name, or "" before the server's row (with its author) has been pulled."""
+
+    id: str
+    case_id: str
+    team: str
+    title: str
+    due_at: datetime | None
+    state: str
+    created_by: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
 class CaseDetail:
     case: CaseRow
     customer: CustomerInfo | None
     messages: list[MessageRow]
+    #: The case's tasks for other teams: open ones first, then by due time (none last).
+    tasks: list[TaskRow] = field(default_factory=list)
 
 
 _CASE_SELECT = """
@@ -132,6 +165,14 @@ LEFT JOIN account AS acc ON acc.id = p.account_id
 WHERE c.id = ?
 """
 
+_TASKS_SELECT = """
+SELECT t.id, t.case_id, t.team, t.title, t.due_at, t.state, coalesce(a.name, ''), t.created_at
+FROM task AS t
+LEFT JOIN agent AS a ON a.id = t.created_by_agent_id
+WHERE t.case_id = ?
+ORDER BY t.state != 'open', t.due_at IS NULL, t.due_at, t.created_at, t.id
+"""
+
 _MESSAGES_SELECT = """
 SELECT id, kind, author_name, body, created_at FROM message
 WHERE case_id = ? ORDER BY created_at, id
@@ -152,9 +193,50 @@ SELECT r.id, r.entity, r.entity_id, coalesce(c.number, ''), r.reason, r.created_
 FROM rejected AS r
 LEFT JOIN "case" AS c ON c.id = CASE
     WHEN r.entity = 'case' THEN r.entity_id
-    WHEN r.entity = 'message' THEN json_extract(r.fields, '$.case_id')
+    WHEN r.entity IN ('message', 'task') THEN json_extract(r.fields, '$.case_id')
 END
 ORDER BY r.id
+"""
+
+
+# Letters NFKD does not take apart into a base letter and a mark.
+_FOLD_SPECIAL = str.maketrans(
+    {"ı": "i", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe"}
+)
+
+
+@functools.lru_cache(maxsize=65_536)
+def fold_text(text: str | None) -> str:
+    """``text`` lower-cased (casefold) without diacritics: "Müller" becomes "muller",
+    "Straße" becomes "strasse", a dotless i becomes i. Registered on the reader's
+    connections as the SQL function ``csm_fold`` (names repeat, so it is cached)."""
+    if not text:
+        return ""
+    folded = text.casefold()
+    if folded.isascii():
+        return folded
+    decomposed = unicodedata.normalize("NFKD", folded.translate(_FOLD_SPECIAL))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+#: What the caller search looks in, folded: names (``csm_fold``), customer number, e-mail
+#: and phone. ``CONTACT_DIGITS`` is the phone with its separators taken out.
+CONTACT_HAYSTACK = (
+    "(csm_fold(p.first_name) || ' ' || csm_fold(p.last_name) || ' ' || "
+    "lower(coalesce(p.customer_number, '')) || ' ' || lower(coalesce(p.email, '')) || ' ' || "
+    "lower(coalesce(p.phone, '')))"
+)
+CONTACT_DIGITS = (
+    "replace(replace(replace(replace(replace(replace(replace(coalesce(p.phone, ''), "
+    "' ', ''), '-', ''), '/', ''), '(', ''), ')', ''), '.', ''), '+', '')"
+)
+
+_CONTACT_SELECT = """
+SELECT p.id, trim(coalesce(p.first_name, '') || ' ' || coalesce(p.last_name, '')),
+       coalesce(p.customer_number, ''), coalesce(p.email, ''), coalesce(p.phone, ''),
+       coalesce(acc.name, ''), coalesce(p.language, '')
+FROM contact AS p
+LEFT JOIN account AS acc ON acc.id = p.account_id
 """
 
 
@@ -202,6 +284,7 @@ class StoreReader:
             conn = sqlite3.connect(self.path, check_same_thread=False)
             conn.execute("PRAGMA busy_timeout=5000")
             conn.execute("PRAGMA query_only=ON")
+            conn.create_function("csm_fold", 1, fold_text, deterministic=True)
             self._local.conn = conn
             with self._lock:
                 self._connections.append(conn)
@@ -348,7 +431,46 @@ class StoreReader:
             MessageRow(m[0], m[1], m[2], m[3], _time(m[4]))
             for m in self._all(_MESSAGES_SELECT, (case_id,))
         ]
-        return CaseDetail(case=_case_row(rows[0]), customer=customer, messages=messages)
+        tasks = [
+            TaskRow(t[0], t[1], t[2], t[3], _time(t[4]) if t[4] else None, t[5], t[6], _time(t[7]))
+            for t in self._all(_TASKS_SELECT, (case_id,))
+        ]
+        return CaseDetail(
+            case=_case_row(rows[0]), customer=customer, messages=messages, tasks=tasks
+        )
+
+    def other_cases(self, case_id: str, limit: int = 9) -> list[CaseRow]:
+        """The same customer's other cases: open ones first, then the most recent."""
+        sql = (
+            _CASE_SELECT
+            + ' WHERE c.contact_id = (SELECT contact_id FROM "case" WHERE id = ?) AND c.id != ?'
+            " ORDER BY c.status IN ('solved', 'closed'), c.updated_at DESC LIMIT ?"
+        )
+        return [_case_row(r) for r in self._all(sql, (case_id, case_id, limit))]
+
+    def draft(self, case_id: str) -> drafts.Draft | None:
+        """The case's saved reply draft, or None."""
+        rows = self._all(drafts.SELECT_ONE, (case_id,))
+        return drafts.from_row(case_id, rows[0]) if rows else None
+
+    def drafted_case_ids(self) -> set[str]:
+        return {r[0] for r in self._all(drafts.SELECT_CASES)}
+
+    def find_contacts(
+        self, where: list[str], params: list[Any], exact: str, limit: int
+    ) -> list[ContactRow]:
+        """Contacts meeting every condition (SQL on ``contact AS p``, ``?`` parameters; see
+        :data:`CONTACT_HAYSTACK`), those whose customer number or e-mail is ``exact`` first,
+        then by name."""
+        sql = _CONTACT_SELECT
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += (
+            " ORDER BY (lower(p.customer_number) = ? OR lower(p.email) = ?) DESC, "
+            "csm_fold(p.last_name), csm_fold(p.first_name), p.id LIMIT ?"
+        )
+        rows = self._all(sql, (*params, exact, exact, max(0, limit)))
+        return [ContactRow(*(str(v) if v is not None else "" for v in r)) for r in rows]
 
     def has_table(self, name: str) -> bool:
         rows = self._all("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))

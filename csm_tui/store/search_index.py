@@ -5,8 +5,10 @@ writer (a store opened without the ORM) can bring a store up to date.
 
 FTS design: ``case_fts`` is an FTS5 table with one row per case (``rowid`` = the case's
 rowid) and four columns: number, subject, customer (name and customer number) and body (the
-text of all its messages, joined). One row per case makes every search word a property of
-the case, whichever field it is found in. It keeps its own copy of the text: SQLite 3.40
+text of all its messages, joined, except system events such as "Status: open → pending",
+whose words would make every case that ever passed through a status or an agent match).
+One row per case makes every search word a property of the case, whichever field it is
+found in. It keeps its own copy of the text: SQLite 3.40
 (the oldest we run on) has no ``contentless_delete``, and an external-content table over
 computed text (joined message bodies) would need the exact old text on every delete. The
 tokenizer is ``unicode61 remove_diacritics 2`` (``Überweisung`` and ``uberweisung`` are the
@@ -38,7 +40,7 @@ import sqlite3
 from typing import Any
 
 #: Bumped when anything below changes; the store keeps it in sync_state.
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 SCHEMA_KEY = "search_schema"
 
 PRIORITY_RANK_SQL = (
@@ -50,7 +52,10 @@ _CUSTOMER = (
     "(SELECT trim(coalesce(p.first_name, '') || ' ' || coalesce(p.last_name, '') || ' ' || "
     "coalesce(p.customer_number, '')) FROM contact AS p WHERE p.id = c.contact_id)"
 )
-_BODIES = "(SELECT group_concat(m.body, char(10)) FROM message AS m WHERE m.case_id = c.id)"
+_BODIES = (
+    "(SELECT group_concat(m.body, char(10)) FROM message AS m "
+    "WHERE m.case_id = c.id AND m.kind != 'event')"
+)
 
 
 def _refresh(where: str) -> str:
@@ -270,7 +275,7 @@ def rebuild(conn: sqlite3.Connection) -> None:
         "coalesce(p.customer_number, '')), m.body "
         'FROM "case" AS c LEFT JOIN contact AS p ON p.id = c.contact_id '
         "LEFT JOIN (SELECT case_id, group_concat(body, char(10)) AS body FROM message "
-        "GROUP BY case_id) AS m ON m.case_id = c.id",
+        "WHERE kind != 'event' GROUP BY case_id) AS m ON m.case_id = c.id",
     )
     _exec(conn, "DELETE FROM case_tag")
     _exec(

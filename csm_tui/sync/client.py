@@ -2,7 +2,8 @@
 every transport or protocol failure turned into one sentence (:class:`~csm_tui.errors.CsmError`).
 
 Endpoints: ``me()``, ``changes()`` (with ``wait`` for long-poll), ``push()`` (gzip bodies
-over 1 KB; a 409 becomes :class:`MidGapError`) and ``stream()`` (SSE, for the live listener).
+over 1 KB; a 409 becomes :class:`MidGapError`), ``stream()`` (SSE, for the live listener) and
+``presence()`` / ``leave()`` (who else has a case open).
 
 The token goes into the ``Authorization`` header only; it never appears in an error message.
 """
@@ -18,6 +19,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -31,8 +33,11 @@ from csm_tui.sync.wire import (
     ChangesPage,
     Me,
     MidGap,
+    PresenceReply,
+    PresenceRequest,
     PushReply,
     PushRequest,
+    Viewer,
 )
 
 M = TypeVar("M", bound=BaseModel)
@@ -72,6 +77,12 @@ ACCEPT_ENCODING = "zstd, gzip" if _zstd is not None else "gzip"
 GZIP_PUSH_OVER = 1024
 #: Seconds added to a long-poll's ``wait`` before the client gives up on the reply.
 LONG_POLL_SLACK = 10.0
+#: Seconds a presence call may take: it repeats every few seconds, so never wait long.
+PRESENCE_TIMEOUT = 5.0
+
+
+class _NoContent(BaseModel):
+    """The empty reply of a 204."""
 
 
 class CaseServerClient:
@@ -163,6 +174,24 @@ class CaseServerClient:
             headers["Content-Encoding"] = "gzip"
         return self._request("POST", "/api/v1/push", PushReply, content=body, headers=headers)
 
+    def presence(self, case_id: str, composing: bool) -> list[Viewer]:
+        """``PUT /api/v1/cases/{case_id}/presence``: announce that this agent has the case
+        open (and whether they are writing a reply); returns the other agents who have."""
+        body = PresenceRequest(composing=composing).model_dump_json().encode("utf-8")
+        reply = self._request(
+            "PUT",
+            _presence_path(case_id),
+            PresenceReply,
+            content=body,
+            headers={"Content-Type": "application/json"},
+            timeout=PRESENCE_TIMEOUT,
+        )
+        return reply.viewers
+
+    def leave(self, case_id: str) -> None:
+        """``DELETE /api/v1/cases/{case_id}/presence``: this agent closed the case."""
+        self._request("DELETE", _presence_path(case_id), _NoContent, timeout=PRESENCE_TIMEOUT)
+
     @contextmanager
     def stream(self, last_event_id: int | None, *, read_timeout: float) -> Iterator[httpx.Response]:
         """``GET /api/v1/stream`` (Server-Sent Events), open for the caller to iterate.
@@ -247,7 +276,7 @@ class CaseServerClient:
         self.last_wire_bytes = len(raw)
         self._raise_for_status(response, body)
         try:
-            return schema.model_validate(json.loads(body))
+            return schema.model_validate(json.loads(body) if response.status_code != 204 else {})
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise CsmError(
                 f"The case server at {where} sent a reply that is not JSON; "
@@ -286,6 +315,10 @@ class CaseServerClient:
         if response.status_code >= 500:
             raise ServerError(text)
         raise CsmError(text)
+
+
+def _presence_path(case_id: str) -> str:
+    return f"/api/v1/cases/{quote(case_id, safe='')}/presence"
 
 
 def _sentence(text: str) -> str:

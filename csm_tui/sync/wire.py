@@ -6,11 +6,12 @@ envelope so that a malformed reply fails validation instead of reaching the stor
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-Entity = Literal["account", "contact", "agent", "queue", "case", "message"]
+Entity = Literal["account", "contact", "agent", "queue", "case", "message", "task"]
 
 #: Largest page the server hands out, whatever the client asks for.
 MAX_PAGE_ROWS = 2000
@@ -144,3 +145,37 @@ class MidGap(BaseModel):
 HEARTBEAT_SECONDS = 25.0
 #: Longest ``wait`` a long-poll of ``/api/v1/changes`` may ask for.
 MAX_LONG_POLL_SECONDS = 30.0
+
+
+# -- presence (PUT/DELETE /api/v1/cases/{case_id}/presence) ---------------------------------
+
+#: A presence row not refreshed for this long counts as gone (desks announce every ~10 s).
+PRESENCE_TTL_SECONDS = 45.0
+
+
+class PresenceRequest(BaseModel):
+    """``PUT .../presence``: I have this case open, and whether I am writing a reply."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    composing: StrictBool = False
+
+
+class Viewer(BaseModel):
+    """Another agent who has the case open. ``since`` (naive UTC) is when they opened it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    agent_id: str
+    handle: str
+    name: str
+    composing: bool = False
+    since: datetime
+
+
+class PresenceReply(BaseModel):
+    """Every other agent whose presence on the case is fresher than the TTL."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    viewers: list[Viewer] = Field(default_factory=list)

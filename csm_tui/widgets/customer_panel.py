@@ -50,6 +50,11 @@ class CustomerPanel(Static):
         self.customer = customer
         self.border_title = "Customer"
 
+    def show(self, customer: CustomerLike | None) -> None:
+        """Show newer data of the customer (after a sync)."""
+        self.customer = customer
+        self.update(self._content(customer))
+
     @staticmethod
     def _content(customer: CustomerLike | None) -> Text:
         if customer is None:

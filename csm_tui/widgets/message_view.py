@@ -4,7 +4,8 @@ system event.
 The kind must be unmistakable at a glance and without colour: each kind has its own label
 ("CUSTOMER", "PUBLIC REPLY", "INTERNAL NOTE"), its own left border and, for internal notes, a
 tinted background; a system event is one dim line. Author and body are untrusted text: they
-are cleaned and shown as ``rich.text.Text``.
+are cleaned and shown as ``rich.text.Text``. A long message can be shown folded (its first
+lines and how many more there are).
 """
 
 from __future__ import annotations
@@ -47,6 +48,11 @@ KIND_LABELS: dict[MessageKind, str] = {
     MessageKind.INTERNAL: "■ INTERNAL NOTE",
     MessageKind.EVENT: "·",
 }
+
+
+#: A message longer than this many lines shows only its first FOLD_KEEP lines when folded.
+FOLD_OVER = 15
+FOLD_KEEP = 8
 
 
 def format_time(moment: datetime) -> str:
@@ -94,8 +100,9 @@ class MessageView(Vertical):
     }
     """
 
-    def __init__(self, message: MessageLike) -> None:
+    def __init__(self, message: MessageLike, *, folded: bool = False) -> None:
         self.message = message
+        self.folded = folded and len(self.body_text.splitlines()) > FOLD_OVER
         self.kind = message_kind(message.kind)
         css_kind = self.kind.value if self.kind is not None else "customer"
         super().__init__(classes=f"-{css_kind}")
@@ -119,7 +126,14 @@ class MessageView(Vertical):
             yield Label(Text(label), classes="message-kind")
             yield Label(Text(author), classes="message-author")
             yield Label(Text(when), classes="message-time")
-        yield Static(Text(clean(message.body).rstrip() or "(empty)"), classes="message-body")
+        body = self.body_text
+        if self.folded:
+            lines = body.splitlines()
+            shown = Text("\n".join(lines[:FOLD_KEEP]) + "\n", end="")
+            shown.append(f"… {len(lines) - FOLD_KEEP} more lines (z unfolds)", style="dim italic")
+            yield Static(shown, classes="message-body -folded")
+            return
+        yield Static(Text(body or "(empty)"), classes="message-body")
 
     @property
     def body_text(self) -> str:

@@ -1,4 +1,5 @@
-"""A case's timeline: every message, oldest first, scrolled so the newest is in view."""
+"""A case's timeline: every message, oldest first, scrolled so the newest is in view; long
+messages fold (``z`` unfolds them all), the newest never does."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ class Timeline(VerticalScroll):
         Binding("k", "scroll_up", "Scroll up", id="case.scroll_up", show=False),
         Binding("g", "scroll_home", "Oldest message", id="case.oldest", show=False),
         Binding("G", "scroll_end", "Newest message", id="case.newest", show=False),
+        Binding("z", "toggle_fold", "Fold/unfold long messages", id="case.fold", show=False),
     ]
 
     DEFAULT_CSS = """
@@ -35,12 +37,29 @@ class Timeline(VerticalScroll):
     def __init__(self, messages: Sequence[MessageLike], *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.messages = messages
+        #: Long messages show folded, except the newest (the one being answered).
+        self.fold = True
 
     def compose(self) -> ComposeResult:
         if not self.messages:
             yield Static("No messages on this case yet.", classes="timeline-empty")
-        for message in self.messages:
-            yield MessageView(message)
+        last = len(self.messages) - 1
+        for i, message in enumerate(self.messages):
+            yield MessageView(message, folded=self.fold and i != last)
+
+    async def show(self, messages: Sequence[MessageLike]) -> None:
+        """Show a newer list of messages; stay at the end if the agent was there."""
+        at_end = self.scroll_y >= self.max_scroll_y
+        self.messages = messages
+        await self.recompose()
+        if at_end:
+            self.call_after_refresh(self.scroll_end, animate=False, immediate=True)
+
+    async def action_toggle_fold(self) -> None:
+        self.fold = not self.fold
+        y = self.scroll_y
+        await self.recompose()
+        self.call_after_refresh(self.scroll_to, y=y, animate=False, immediate=True)
 
     def on_mount(self) -> None:
         # The newest message is what the agent answers: show it first.

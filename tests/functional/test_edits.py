@@ -1,11 +1,12 @@
-"""Edits from the keyboard go through the outbox: case screen keys, the reply/note modal,
-the conflicts screen and the status bar. A real store; no server (pushes come in e2e)."""
+"""Edits from the keyboard go through the outbox: case screen keys (the composer has
+tests/functional/test_composer.py), the conflicts screen and the status bar. A real store;
+no server (pushes come in e2e)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from textual.widgets import DataTable, OptionList, TextArea
+from textual.widgets import DataTable, OptionList
 
 from csm_tui.app import CsmApp, make_app
 from csm_tui.config import Settings
@@ -13,8 +14,6 @@ from csm_tui.desk import Desk
 from csm_tui.screens.case import CaseScreen
 from csm_tui.screens.choice import ChoiceModal
 from csm_tui.screens.conflicts import ConflictsScreen
-from csm_tui.screens.message_modal import MessageModal
-from csm_tui.widgets.message_view import MessageView
 from csm_tui.widgets.sync_status import SyncStatusBar
 
 SIZE = (120, 36)
@@ -74,51 +73,6 @@ async def test_status_picker_offers_only_allowed_moves(
         assert "new" not in offered or status == "new"
         assert status in offered
         await pilot.press("escape")
-        assert isinstance(app.screen, CaseScreen)
-        assert _outbox(desk) == []
-
-
-async def test_reply_and_note_are_unmistakable_and_land_in_the_timeline(
-    desk: Desk, settings: Settings, ids: Callable[[str, int], str]
-) -> None:
-    app = make_app(settings, desk, sync_on_start=False)
-    async with app.run_test(size=SIZE) as pilot:
-        screen = await _open_case(app, pilot, 2)
-        before = len(screen.query(MessageView))
-        await pilot.press("r")
-        modal = app.screen
-        assert isinstance(modal, MessageModal) and modal.has_class("-public")
-        assert "PUBLIC REPLY" in str(modal.query_one("#message-kind").render())
-        await pilot.press("ctrl+t")
-        assert modal.has_class("-internal") and not modal.has_class("-public")
-        assert "INTERNAL NOTE" in str(modal.query_one("#message-kind").render())
-        modal.query_one(TextArea).insert("Checked with [bold]billing[/] \x1b[2J team.")
-        await pilot.press("ctrl+s")
-        await _edits_done(app, pilot)
-        screen = app.screen
-        assert isinstance(screen, CaseScreen)
-        views = list(screen.query(MessageView))
-        assert len(views) == before + 1
-        assert views[-1].message.kind == "internal"
-        assert "[bold]billing[/]" in views[-1].body_text and "\x1b" not in views[-1].body_text
-        assert [row[1:3] for row in _outbox(desk)] == [("create", "message")]
-
-
-async def test_cancelling_a_written_reply_asks_first(desk: Desk, settings: Settings) -> None:
-    app = make_app(settings, desk, sync_on_start=False)
-    async with app.run_test(size=SIZE) as pilot:
-        await _open_case(app, pilot, 1)
-        await pilot.press("r")
-        app.screen.query_one(TextArea).insert("half a thought")
-        await pilot.press("escape")
-        await pilot.pause()
-        await pilot.press("n")  # "no": keep writing
-        await pilot.pause()
-        assert isinstance(app.screen, MessageModal)
-        await pilot.press("escape")
-        await pilot.pause()
-        await pilot.press("y")
-        await pilot.pause()
         assert isinstance(app.screen, CaseScreen)
         assert _outbox(desk) == []
 
