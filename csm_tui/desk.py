@@ -444,6 +444,12 @@ class Desk:
         return self.reader.agent()
 
     @property
+    def handle(self) -> str | None:
+        """The signed-in agent's handle: learned from the server, else the one given."""
+        agent = self.reader.agent()
+        return agent[1] if agent else self.agent_handle
+
+    @property
     def can_sync(self) -> bool:
         return self._connect is not None
 

@@ -310,7 +310,7 @@ class QueueScreen(DeskAccess, Screen[None]):
     def _show_header(self) -> None:
         table = self.table
         self.query_one(QueueHeader).show(
-            self.desk.agent_handle,
+            self.desk.handle,
             table.row_count,
             view=self.view_title(),
             selected=len(table.selected),
