@@ -863,7 +863,7 @@ class Desk:
             "tags": [],
             "created_at": wire_time(now),
         }
-        local = {**fields, "number": f"NEW-{case_id[:8]}", "updated_at": now, "version": 1}
+        local = {**fields, "updated_at": now, "version": 1}  # the number: provisional
         outbox.insert_row(conn, "case", case_id, local)
         outbox.enqueue(conn, op="create", entity="case", entity_id=case_id, fields=fields, now=now)
         if note:
@@ -1416,23 +1416,12 @@ def check_phone_case(
     return checked, contact, _check_note(note)
 
 
-_CONTACT_INSERT = (
-    "INSERT INTO contact (id, first_name, last_name, email, phone, language, account_id, "
-    "customer_number, version, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)"
-)
-
-
 def _insert_contact(conn: Any, contact_id: str, fields: dict[str, Any], now: datetime) -> None:
     """A new contact (checked fields) in the caller's transaction: the local row, with the
     provisional customer number ``NEW-<first 8 of its id>``, and its outbox row. The server
     assigns the real number, since the create carries none."""
     _check_refs(conn, {"account_id": fields["account_id"]})
-    values = [fields[name] for name in NEW_CONTACT_FIELDS]
-    outbox._rows(
-        conn,
-        _CONTACT_INSERT,
-        (contact_id, *values, f"NEW-{contact_id[:8]}", outbox.sql_time(now)),
-    )
+    outbox.insert_row(conn, "contact", contact_id, {**fields, "version": 1, "updated_at": now})
     outbox.enqueue(
         conn, op="create", entity="contact", entity_id=contact_id, fields=dict(fields), now=now
     )

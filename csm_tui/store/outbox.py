@@ -83,8 +83,29 @@ TASK_COLUMNS = frozenset(
         "version",
     }
 )
-_COLUMNS = {"case": CASE_COLUMNS, "message": MESSAGE_COLUMNS, "task": TASK_COLUMNS}
-_TABLES = {"case": '"case"', "message": "message", "task": "task"}
+CONTACT_COLUMNS = frozenset(
+    {
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "language",
+        "account_id",
+        "customer_number",
+        "updated_at",
+        "version",
+    }
+)
+_COLUMNS = {
+    "case": CASE_COLUMNS,
+    "message": MESSAGE_COLUMNS,
+    "task": TASK_COLUMNS,
+    "contact": CONTACT_COLUMNS,
+}
+_TABLES = {"case": '"case"', "message": "message", "task": "task", "contact": "contact"}
+#: The number column the server fills in for a row a desk creates: until the pull brings
+#: the real one, the local row shows ``NEW-<first 8 of its id>``.
+PROVISIONAL_NUMBER = {"case": "number", "contact": "customer_number"}
 _JSON_COLUMNS = frozenset({"tags"})
 _TIME_COLUMNS = frozenset({"created_at", "updated_at", "due_at"})
 
@@ -245,7 +266,25 @@ def write_fields(conn: Any, entity: str, entity_id: str, fields: dict[str, Any])
 
 
 def insert_row(conn: Any, entity: str, entity_id: str, fields: dict[str, Any]) -> None:
-    """Insert a row the desk created, unless the store has it already (then nothing)."""
+    """Insert a row the desk created, unless the store has it already (then nothing).
+
+    ``fields`` may be a create mutation's fields as queued (replayed after a resync): what
+    the server fills in gets its local stand-in, so that no NOT NULL column makes the
+    insert a silent no-op: version 1, ``updated_at`` its creation time, and for a case or
+    contact the provisional number."""
+    columns = _COLUMNS[entity]
+    stand_ins: dict[str, Any] = {"version": 1}
+    if "updated_at" in columns:
+        stand_ins["updated_at"] = fields.get("created_at") or datetime.now(UTC).replace(
+            tzinfo=None, microsecond=0
+        )
+    number = PROVISIONAL_NUMBER.get(entity)
+    if number is not None:
+        stand_ins[number] = f"NEW-{entity_id[:8]}"
+    fields = {
+        **stand_ins,
+        **{k: v for k, v in fields.items() if v is not None or k not in stand_ins},
+    }
     values = {k: _to_sql(k, v) for k, v in fields.items() if k in _COLUMNS[entity]}
     names = ["id", *values]
     _rows(

@@ -384,3 +384,38 @@ def test_counts_on_a_store_that_does_not_exist_yet(tmp_path: Path) -> None:
         assert desk.pending_count() == 1 and desk.case_detail(case_id) is not None
     finally:
         desk.close()
+
+
+def test_a_refused_phone_case_takes_back_its_new_contact_too(desk: Desk) -> None:
+    case_id = desk.open_phone_case(
+        subject="Card swallowed",
+        new_contact={"first_name": "Ida", "last_name": "Kraus", "phone": "+49 30 1"},
+        note="Called from Berlin",
+    )
+    (contact,) = desk.find_contacts("Kraus")
+    assert contact.customer_number.startswith("NEW-")
+    refused = "The case server refused this caller."
+    _settle(
+        desk,
+        [
+            MutationResult(mid=1, status="error", reason=refused),
+            MutationResult(mid=2, status="error", reason="There is no such contact."),
+            MutationResult(mid=3, status="error", reason="There is no such case."),
+        ],
+    )
+    assert desk.find_contacts("Kraus") == [] and desk.case_detail(case_id) is None
+    assert desk.rejected()[0].reason == refused
+
+
+def test_replayed_creates_keep_their_provisional_numbers(desk: Desk) -> None:
+    case_id = desk.open_phone_case(
+        subject="Card swallowed", new_contact={"first_name": "Ida", "last_name": "Kraus"}
+    )
+    contact_id = desk.find_contacts("Kraus")[0].id
+    # A resync from scratch empties the tables; the pending creates come back on replay.
+    with desk._outbox().transaction() as conn:
+        conn.execute('DELETE FROM "case"')
+        conn.execute("DELETE FROM contact")
+        outbox.replay(conn, {("contact", contact_id), ("case", case_id)})
+    assert desk.find_contacts("Kraus")[0].customer_number == f"NEW-{contact_id[:8]}"
+    assert desk.case_detail(case_id).case.number == f"NEW-{case_id[:8]}"  # type: ignore[union-attr]
