@@ -1,4 +1,5 @@
-"""The ``csm`` command (Typer): launch the desk, demo, login/logout, sync, config, server, seed.
+"""The ``csm`` command (Typer): launch the desk, demo, login/logout, sync, config, server, seed,
+macros (export and import).
 
 The console script enters through :func:`csm_tui.launch.main`, which turns failures into one
 sentence. Heavy modules (Textual, FastAPI) are imported inside the commands that need them, so
@@ -33,8 +34,12 @@ app = typer.Typer(
 )
 server_app = typer.Typer(help="Run and administer the case server.", pretty_exceptions_enable=False)
 config_app = typer.Typer(help="Show and change settings.", pretty_exceptions_enable=False)
+macros_app = typer.Typer(
+    help="Share macros and snippets as TOML files.", pretty_exceptions_enable=False
+)
 app.add_typer(server_app, name="server")
 app.add_typer(config_app, name="config")
+app.add_typer(macros_app, name="macros")
 
 DEFAULT_DB = "sqlite:///csm-server.sqlite3"
 ProfileOpt = Annotated[
@@ -174,6 +179,87 @@ def _sync_status(store: Path, server: str | None) -> None:
     out.print(f"Rejected edits: {rejected}", markup=False)
     out.print(f"Last sync: {last.replace('T', ' ') + ' UTC' if last else 'never'}", markup=False)
     out.print(f"Server: {server or 'none (run `csm login --server URL`)'}", markup=False)
+
+
+@macros_app.command("export")
+def macros_export(
+    file: Annotated[Path, typer.Argument(help="The TOML file to write.", dir_okay=False)],
+    profile: ProfileOpt = "default",
+) -> None:
+    """Write the macros and snippets this desk holds (the shared ones and yours) to FILE."""
+    from csm_tui.config import load_settings
+    from csm_tui.domain.macros import macros_to_toml
+
+    locs = locations().ensure()
+    desk = open_desk(locs, load_settings(locs).server, profile)
+    try:
+        macros, snippets = desk.macros(), desk.snippets()
+    finally:
+        desk.close()
+    text = macros_to_toml(macros, snippets)
+    try:
+        file.write_text(text, encoding="utf-8")
+    except OSError as err:
+        raise CsmError(f"Cannot write {file}: {err.strerror or err}.") from None
+    out.print(f"Exported {len(macros)} macros and {len(snippets)} snippets to {file}", markup=False)
+
+
+@macros_app.command("import")
+def macros_import(
+    file: Annotated[Path, typer.Argument(help="A TOML file from `csm macros export`.")],
+    shared: Annotated[
+        bool,
+        typer.Option("--shared", help="Make them shared with the whole desk (team leads only)."),
+    ] = False,
+    profile: ProfileOpt = "default",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+) -> None:
+    """Add the macros and snippets of FILE as your personal ones (or shared ones), then sync."""
+    from csm_tui.config import load_settings
+    from csm_tui.domain.macros import macros_from_toml
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as err:
+        raise CsmError(f"Cannot read {file}: {err.strerror or err}.") from None
+    except UnicodeDecodeError:
+        raise CsmError(f"{file} is not a UTF-8 text file.") from None
+    try:
+        library = macros_from_toml(text)
+    except ValueError as err:
+        raise CsmError(f"{file}: {err}") from None
+    locs = locations().ensure()
+    desk = open_desk(locs, load_settings(locs).server, profile)
+    try:
+        if desk.agent is None:
+            desk.sync()  # the desk learns who is signed in (and their role)
+        macro_ids, snippet_ids = desk.import_library(
+            list(library.macros), list(library.snippets), shared=shared
+        )
+        kind = "shared" if shared else "personal"
+        out.print(
+            f"Imported {len(macro_ids)} macros and {len(snippet_ids)} snippets from {file} "
+            f"as {kind} ones.",
+            markup=False,
+        )
+        try:
+            report = desk.sync() if quiet else sync_with_progress(desk, console=err_console)
+        except CsmError as err:
+            raise CsmError(
+                f"{str(err).rstrip('.')}; the imported macros wait on this desk and go to the "
+                "server with the next sync."
+            ) from None
+        imported = set(macro_ids) | set(snippet_ids)
+        refused = [r for r in desk.rejected() if r.entity_id in imported]
+    finally:
+        desk.close()
+    if refused:
+        n = len(refused)
+        raise CsmError(
+            f"The case server refused {n} of them (first: {refused[0].reason.rstrip('.')})."
+        )
+    if not quiet:
+        out.print(f"Pushed {report.pushed} edits, pulled {report.rows} changes.", markup=False)
 
 
 @app.command()

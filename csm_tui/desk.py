@@ -63,6 +63,9 @@ from csm_tui.store.views import View
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from csm_tui.domain.macros import BulkPlan, Macro, MacroPlan, Suggester, Suggestion
+    from csm_tui.domain.snippets import Snippet
+    from csm_tui.domain.templates import MergeContext
     from csm_tui.sync.client import CaseServerClient
     from csm_tui.sync.engine import Progress, SyncEngine
     from csm_tui.sync.live import LiveListener
@@ -763,7 +766,6 @@ class Desk:
         text = _check_body(body)
         changes = _check_case_fields({"status": status}) if status is not None else {}
         now = self._now()
-        message_id = str(uuid.uuid4())
         with self._outbox().transaction() as conn:
             case = outbox.read_row(conn, "case", case_id, ["status"])
             if not case:
@@ -776,10 +778,50 @@ class Desk:
             if changes:
                 # The status first: a forbidden move stops the message too.
                 self._edit_case(conn, case_id, changes, now)
-            self._queue_message(conn, message_id, case_id, MessageKind(kind), text, now)
+            message_id = self._queue_message_checked(conn, case_id, kind, text, now)
             if open_new:
                 drafts.discard(conn, case_id)
         return message_id
+
+    def _queue_message_checked(
+        self, conn: Any, case_id: str, kind: str, body: str, now: datetime
+    ) -> str:
+        """A reply or note in the caller's transaction, refused (CsmError) for an empty
+        text or a case that is closed or not in the store; returns the message id."""
+        text = _check_body(body)
+        case = outbox.read_row(conn, "case", case_id, ["status"])
+        if not case:
+            raise CsmError("That case is not in the local store; sync and try again.")
+        if case["status"] == CaseStatus.CLOSED:
+            raise CsmError(_closed_sentence())
+        message_id = str(uuid.uuid4())
+        self._queue_message(conn, message_id, case_id, MessageKind(kind), text, now)
+        return message_id
+
+    # -- macros (the preview and the writing live in csm_tui/macro_apply.py) -------------
+
+    def merge_context(self, case_id: str) -> MergeContext:
+        """The merge fields of a case (case, customer, account, me) for templates."""
+        from csm_tui import macro_apply
+
+        found = macro_apply.inputs(self, [case_id])
+        if not found:
+            raise CsmError("That case is not in the local store; sync and try again.")
+        return found[0][1]
+
+    def macro_preview(self, macro: Macro, case_ids: list[str]) -> BulkPlan:
+        """What ``macro`` would do to each case; nothing is written."""
+        from csm_tui import macro_apply
+
+        return macro_apply.preview(self, macro, case_ids)
+
+    def apply_macro(self, plans: list[MacroPlan], *, text: str | None = None) -> BulkResult:
+        """Write the previewed plans that are ready, in one store transaction (each case
+        its own outbox mutations; a case that cannot take it is skipped with its reason);
+        ``text`` is the agent's edit of a single plan's message. One undo step."""
+        from csm_tui import macro_apply
+
+        return macro_apply.apply(self, plans, text=text)
 
     # -- drafts (local only: kept as the agent types, back after a crash or a quit) --------
 
@@ -951,33 +993,33 @@ class Desk:
         or too long title, a case the store lacks or a closed case."""
         fields = self._check_task_fields({"team": team, "title": title, "due_at": due_at})
         now = self._now()
-        task_id = str(uuid.uuid4())
         self._ensure_task_table()
         with self._outbox().transaction() as conn:
-            case = outbox.read_row(conn, "case", case_id, ["status"])
-            if not case:
-                raise CsmError("That case is not in the local store; sync and try again.")
-            if case["status"] == CaseStatus.CLOSED:
-                raise CsmError(
-                    "A closed case takes no new tasks; open a follow-up case for more work."
-                )
-            agent = _agent_in(conn)
-            wire: dict[str, Any] = {
-                "case_id": case_id,
-                **fields,
-                "state": TaskState.OPEN.value,
-                "created_at": wire_time(now),
-            }
-            local = {
-                **wire,
-                "created_by_agent_id": agent[0] if agent else None,
-                "updated_at": now,
-                "version": 1,
-            }
-            outbox.insert_row(conn, "task", task_id, local)
-            outbox.enqueue(
-                conn, op="create", entity="task", entity_id=task_id, fields=wire, now=now
-            )
+            return self._queue_task(conn, case_id, fields, now)
+
+    def _queue_task(self, conn: Any, case_id: str, fields: dict[str, Any], now: datetime) -> str:
+        """A new task (checked fields) in the caller's transaction: local row + outbox row."""
+        case = outbox.read_row(conn, "case", case_id, ["status"])
+        if not case:
+            raise CsmError("That case is not in the local store; sync and try again.")
+        if case["status"] == CaseStatus.CLOSED:
+            raise CsmError("A closed case takes no new tasks; open a follow-up case for more work.")
+        task_id = str(uuid.uuid4())
+        agent = _agent_in(conn)
+        wire: dict[str, Any] = {
+            "case_id": case_id,
+            **fields,
+            "state": TaskState.OPEN.value,
+            "created_at": wire_time(now),
+        }
+        local = {
+            **wire,
+            "created_by_agent_id": agent[0] if agent else None,
+            "updated_at": now,
+            "version": 1,
+        }
+        outbox.insert_row(conn, "task", task_id, local)
+        outbox.enqueue(conn, op="create", entity="task", entity_id=task_id, fields=wire, now=now)
         return task_id
 
     def set_task_state(self, task_id: str, state: str) -> None:
@@ -1060,6 +1102,372 @@ class Desk:
                     value = value.astimezone(UTC).replace(tzinfo=None)
                 out[name] = wire_time(value.replace(microsecond=0))
         return out
+
+    # -- macros and snippets (shared: leads and admins change them; personal: the owner) ---
+
+    def macros(self) -> list[Macro]:
+        """The macros this agent can use (the shared ones and their own), by name. A macro
+        whose stored actions this desk cannot read (a newer server's) is left out."""
+        from csm_tui.domain import macros as rules
+
+        found = [m for m in map(self._macro_of, self.reader.macro_records()) if m is not None]
+        return sorted(rules.visible(found, self.me_id), key=lambda m: (m.name.casefold(), m.id))
+
+    def macro(self, macro_id: str) -> Macro | None:
+        return next((m for m in self.macros() if m.id == macro_id), None)
+
+    def snippets(self) -> list[Snippet]:
+        """The snippets this agent can use (the shared ones and their own), by shortcut."""
+        from csm_tui.domain import snippets as rules
+
+        found = [self._snippet_of(r) for r in self.reader.snippet_records()]
+        return sorted(rules.visible(found, self.me_id), key=lambda s: (s.shortcut, s.id))
+
+    def can_change(self, item: Macro | Snippet) -> bool:
+        """Whether this agent may edit or delete the macro or snippet (shared ones: leads
+        and admins; personal ones: their owner). Anyone may duplicate a macro."""
+        from csm_tui.domain.macros import change_refusal
+
+        me = self.me_id
+        role = self.reader.agent_role(me) if me else None
+        return change_refusal("macro", item.scope, item.owner_id, me, role) is None
+
+    def save_macro(self, macro: Macro) -> str:
+        """Create the macro (an id the store lacks, or "") or change it (name, description
+        and actions; its scope and owner stay); returns its id. A new personal macro is the
+        signed-in agent's. One store transaction: the local row and its outbox row. Raises
+        CsmError with one sentence, writing nothing, for what the server would refuse: a
+        problem of :func:`~csm_tui.domain.macros.check_macro`, a shared macro and an agent
+        who is no lead, another agent's macro, a change of scope, no sync yet."""
+        self._ensure_library_tables()
+        now = self._now()
+        with self._outbox().transaction() as conn:
+            return self._save_macro_in(conn, macro, now)
+
+    def _save_macro_in(self, conn: Any, macro: Macro, now: datetime) -> str:
+        from csm_tui.domain import macros as rules
+
+        macro_id = self._library_id(macro.id, "macro")
+        me = self._library_agent(conn)
+        current = outbox.read_row(conn, "macro", macro_id, outbox.MACRO_COLUMNS)
+        self._check_scope_kept("macro", current, macro.scope)
+        owner = current.get("owner_agent_id") if current else me
+        checked = replace(
+            macro,
+            id=macro_id,
+            name=clean_line(macro.name) if isinstance(macro.name, str) else macro.name,
+            description=macro.description.strip()
+            if isinstance(macro.description, str)
+            else macro.description,
+            owner_id=owner if macro.scope == "personal" else None,
+        )
+        problems = rules.check_macro(checked)
+        if problems:
+            raise CsmError(problems[0])
+        fields: dict[str, Any] = {
+            "name": checked.name,
+            "description": checked.description,
+            "actions": [rules.action_to_dict(a) for a in checked.actions],
+        }
+        self._save_library_row(conn, "macro", macro_id, checked, fields, current, me, now)
+        return macro_id
+
+    def duplicate_macro(self, macro_id: str, name: str) -> str:
+        """A personal copy of a macro this agent can see, named ``name``; returns its id."""
+        source = self.macro(macro_id)
+        if source is None:
+            raise CsmError("That macro is not in the local store; sync and try again.")
+        copy = replace(source, id=str(uuid.uuid4()), name=name, scope="personal", owner_id=None)
+        return self.save_macro(copy)
+
+    def delete_macro(self, macro_id: str) -> None:
+        """Delete a macro (shared: leads only; personal: its owner) locally and queue the
+        delete; should the server refuse it, the macro comes back."""
+        self._delete_library_row("macro", macro_id)
+
+    def save_snippet(self, snippet: Snippet) -> str:
+        """Create or change a snippet (shortcut, title, body), like :meth:`save_macro`."""
+        self._ensure_library_tables()
+        now = self._now()
+        with self._outbox().transaction() as conn:
+            return self._save_snippet_in(conn, snippet, now)
+
+    def _save_snippet_in(self, conn: Any, snippet: Snippet, now: datetime) -> str:
+        from csm_tui.domain import snippets as rules
+
+        snippet_id = self._library_id(snippet.id, "snippet")
+        try:
+            shortcut = rules.normalize_shortcut(str(snippet.shortcut))
+        except ValueError as err:
+            raise CsmError(str(err)) from None
+        me = self._library_agent(conn)
+        current = outbox.read_row(conn, "snippet", snippet_id, outbox.SNIPPET_COLUMNS)
+        self._check_scope_kept("snippet", current, snippet.scope)
+        owner = current.get("owner_agent_id") if current else me
+        checked = replace(
+            snippet,
+            id=snippet_id,
+            shortcut=shortcut,
+            title=clean_line(snippet.title) if isinstance(snippet.title, str) else "",
+            owner_id=owner if snippet.scope == "personal" else None,
+        )
+        problems = (
+            rules.check_snippet(checked)
+            if isinstance(checked.body, str)
+            else ["A snippet needs some text."]
+        )
+        if problems:
+            raise CsmError(problems[0])
+        fields = {"shortcut": shortcut, "title": checked.title, "body": checked.body}
+        self._save_library_row(conn, "snippet", snippet_id, checked, fields, current, me, now)
+        return snippet_id
+
+    def import_library(
+        self, macros: list[Macro], snippets: list[Snippet], *, shared: bool = False
+    ) -> tuple[list[str], list[str]]:
+        """Save macros and snippets read from a file (``csm macros import``) as the signed-in
+        agent's personal ones, or as shared ones (``shared``: leads only), all in one store
+        transaction (all or nothing); returns their ids. One whose id the store holds, in
+        that scope and changeable by this agent, is updated; any other gets a new id."""
+        from csm_tui.domain.macros import change_refusal
+
+        scope = "shared" if shared else "personal"
+        self._ensure_library_tables()
+        now = self._now()
+        with self._outbox().transaction() as conn:
+            me = self._library_agent(conn)
+            self._library_refusal(conn, "macro" if macros else "snippet", scope, me, me)
+            rows = outbox._rows(conn, "SELECT role FROM agent WHERE id = ?", (me,))
+            role = str(rows[0][0]) if rows else None
+
+            def target_id(kind: str, item_id: str) -> str:
+                current = outbox.read_row(conn, kind, item_id, ["scope", "owner_agent_id"])
+                if current and current.get("scope") == scope:
+                    owner = current.get("owner_agent_id")
+                    if change_refusal(kind, scope, owner, me, role) is None:
+                        return item_id
+                return str(uuid.uuid4())
+
+            macro_ids = [
+                self._save_macro_in(
+                    conn,
+                    replace(m, id=target_id("macro", m.id), scope=scope, owner_id=None),
+                    now,
+                )
+                for m in macros
+            ]
+            snippet_ids = [
+                self._save_snippet_in(
+                    conn,
+                    replace(s, id=target_id("snippet", s.id), scope=scope, owner_id=None),
+                    now,
+                )
+                for s in snippets
+            ]
+        return macro_ids, snippet_ids
+
+    def delete_snippet(self, snippet_id: str) -> None:
+        self._delete_library_row("snippet", snippet_id)
+
+    def record_macro_use(self, macro_id: str, case_id: str) -> str:
+        """Remember that a macro was applied to a case, with the case's queue, tags and
+        subject as they are now (what the suggestions learn from); returns the use's id.
+        Works offline; the record goes to the server with the next sync."""
+        self._ensure_library_tables()
+        now = self._now()
+        with self._outbox().transaction() as conn:
+            return self._queue_macro_use(conn, macro_id, case_id, now)
+
+    def _queue_macro_use(self, conn: Any, macro_id: str, case_id: str, now: datetime) -> str:
+        """:meth:`record_macro_use` in the caller's transaction (applying a macro can
+        record its use in the same one)."""
+        case = outbox.read_row(conn, "case", case_id, ["subject", "tags", "queue_id"])
+        if not case:
+            raise CsmError("That case is not in the local store; sync and try again.")
+        macro = outbox.read_row(conn, "macro", macro_id, ["scope", "owner_agent_id"])
+        if not macro:
+            raise CsmError("That macro is not in the local store; sync and try again.")
+        agent = _agent_in(conn)
+        if macro["scope"] != "shared" and (not agent or macro["owner_agent_id"] != agent[0]):
+            raise CsmError("Only its owner can use a personal macro.")
+        slug = outbox._rows(conn, "SELECT slug FROM queue WHERE id = ?", (case["queue_id"],))
+        use_id = str(uuid.uuid4())
+        wire: dict[str, Any] = {
+            "macro_id": macro_id,
+            "case_id": case_id,
+            "queue": str(slug[0][0]) if slug else "",
+            "tags": list(case.get("tags") or []),
+            "subject": case.get("subject") or "",
+            "created_at": wire_time(now),
+        }
+        local = {**wire, "agent_id": agent[0] if agent else None, "version": 1}
+        outbox.insert_row(conn, "macro_use", use_id, local)
+        outbox.enqueue(
+            conn, op="create", entity="macro_use", entity_id=use_id, fields=wire, now=now
+        )
+        return use_id
+
+    def suggester(self) -> Suggester:
+        """What every recorded macro use (all agents') teaches, ready to rank macros for a
+        case. Built from the store and kept until the store changes: read it, do not
+        ``record`` into it (record a use with :meth:`record_macro_use`)."""
+        from csm_tui.domain.macros import Suggester
+
+        def build() -> Suggester:
+            learned = Suggester()
+            for use in self.reader.macro_uses():
+                learned.record(use.macro_id, queue=use.queue, tags=use.tags, subject=use.subject)
+            return learned
+
+        return self.reader.cached(("suggester",), build)  # type: ignore[no-any-return]
+
+    def suggest_macros(
+        self, case_id: str, limit: int | None = None
+    ) -> list[tuple[Macro, Suggestion]]:
+        """The agent's macros ranked for a case (its queue, tags and subject), best first."""
+        macros = {m.id: m for m in self.macros()}
+        rows = self.reader.merge_rows([case_id])
+        if not rows:
+            raise CsmError("That case is not in the local store; sync and try again.")
+        row = rows[0]
+        ranked = self.suggester().rank(
+            list(macros),
+            queue=row["queue"],
+            tags=row["tags"],
+            subject=row["subject"] or "",
+            limit=limit,
+        )
+        return [(macros[s.macro_id], s) for s in ranked]
+
+    @staticmethod
+    def _macro_of(record: Any) -> Macro | None:
+        from csm_tui.domain import macros as rules
+
+        try:
+            actions = tuple(
+                rules.action_from_dict(a, where=f"Macro {record.name!r}", n=n)
+                for n, a in enumerate(record.actions, 1)
+            )
+        except ValueError:
+            return None
+        return rules.Macro(
+            id=record.id,
+            name=record.name,
+            actions=actions,
+            scope=record.scope,
+            owner_id=record.owner_agent_id,
+            description=record.description,
+        )
+
+    @staticmethod
+    def _snippet_of(record: Any) -> Snippet:
+        from csm_tui.domain.snippets import Snippet
+
+        return Snippet(
+            id=record.id,
+            shortcut=record.shortcut,
+            title=record.title,
+            body=record.body,
+            scope=record.scope,
+            owner_id=record.owner_agent_id,
+        )
+
+    @staticmethod
+    def _library_id(value: Any, kind: str) -> str:
+        if value in (None, ""):
+            return str(uuid.uuid4())
+        if not isinstance(value, str) or len(value) > 36 or not value.strip():
+            raise CsmError(f"A {kind} id is text of at most 36 characters.")
+        return value
+
+    def _ensure_library_tables(self) -> None:
+        # A store made before macros existed gets the tables from the ORM's create_all.
+        if not self.reader.has_table("macro_use"):
+            _ = self.store
+
+    @staticmethod
+    def _library_agent(conn: Any) -> str:
+        agent = _agent_in(conn)
+        if agent is None:
+            raise CsmError("Sync once so the desk knows who you are.")
+        return agent[0]
+
+    @staticmethod
+    def _check_scope_kept(kind: str, current: dict[str, Any], scope: Any) -> None:
+        if current and current.get("scope") != scope:
+            other = "personal" if current.get("scope") == "shared" else "shared"
+            raise CsmError(
+                f"A {kind} stays {current.get('scope')}; duplicate it to make a {other} one."
+            )
+
+    @staticmethod
+    def _library_refusal(conn: Any, kind: str, scope: Any, owner: Any, me: str) -> None:
+        from csm_tui.domain.macros import change_refusal
+
+        rows = outbox._rows(conn, "SELECT role FROM agent WHERE id = ?", (me,))
+        role = str(rows[0][0]) if rows else None
+        reason = change_refusal(kind, str(scope), owner, me, role)
+        if reason is not None:
+            raise CsmError(reason)
+
+    def _save_library_row(
+        self,
+        conn: Any,
+        kind: str,
+        row_id: str,
+        item: Macro | Snippet,
+        fields: dict[str, Any],
+        current: dict[str, Any],
+        me: str,
+        now: datetime,
+    ) -> None:
+        """The create or update of a checked macro or snippet, in the caller's transaction."""
+        self._library_refusal(conn, kind, item.scope, item.owner_id, me)
+        if not current:
+            wire = {**fields, "scope": item.scope}
+            local = {**wire, "owner_agent_id": item.owner_id, "version": 1, "updated_at": now}
+            outbox.insert_row(conn, kind, row_id, local)
+            outbox.enqueue(conn, op="create", entity=kind, entity_id=row_id, fields=wire, now=now)
+            return
+        changed = {k: v for k, v in fields.items() if current.get(k) != v}
+        if not changed:
+            return
+        outbox.write_fields(conn, kind, row_id, {**changed, "updated_at": now})
+        outbox.enqueue(
+            conn,
+            op="update",
+            entity=kind,
+            entity_id=row_id,
+            fields=changed,
+            base={k: current.get(k) for k in changed},
+            base_version=current.get("version"),
+            now=now,
+            server={"updated_at": current.get("updated_at")},
+        )
+
+    def _delete_library_row(self, kind: str, row_id: str) -> None:
+        self._ensure_library_tables()
+        now = self._now()
+        columns = outbox.MACRO_COLUMNS if kind == "macro" else outbox.SNIPPET_COLUMNS
+        with self._outbox().transaction() as conn:
+            me = self._library_agent(conn)
+            current = outbox.read_row(conn, kind, row_id, columns)
+            if not current:
+                raise CsmError(f"That {kind} is not in the local store; sync and try again.")
+            self._library_refusal(
+                conn, kind, current.get("scope"), current.get("owner_agent_id"), me
+            )
+            outbox.delete_row(conn, kind, row_id)
+            outbox.enqueue(
+                conn,
+                op="delete",
+                entity=kind,
+                entity_id=row_id,
+                fields={},
+                base=current,
+                base_version=current.get("version"),
+                now=now,
+            )
 
     def resolve_conflict(self, conflict_id: int, keep: Literal["mine", "theirs"]) -> None:
         """Settle one conflict: ``mine`` queues my value again (based on theirs), ``theirs``

@@ -1,4 +1,5 @@
-"""The replicated entities: accounts, contacts, agents, queues, cases, messages and tasks.
+"""The replicated entities: accounts, contacts, agents, queues, cases, messages, tasks,
+macros, snippets and the record of macro uses.
 
 These SQLModel tables exist with the same columns on the case server and in each desk's local
 store; sync moves their fields as JSON. Times are naive UTC datetimes everywhere (SQLite keeps
@@ -153,9 +154,75 @@ class Task(SQLModel, table=True):
     version: int = 1
 
 
+class MacroRow(SQLModel, table=True):
+    """A macro (``domain.macros.Macro``) as stored and synced. ``scope`` is "shared" (the
+    whole desk; only leads and admins change it) or "personal" (``owner_agent_id``'s alone,
+    never sent to another desk); ``actions`` is a list of ``domain.macros.action_to_dict``.
+    The scope and the owner never change after the create."""
+
+    __tablename__ = "macro"
+    entity: ClassVar[str] = "macro"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    name: str
+    description: str = ""
+    scope: str = Field(default="personal", sa_type=String(16))
+    owner_agent_id: str | None = Field(default=None, index=True, max_length=36)
+    actions: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    version: int = 1
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime())
+
+
+class SnippetRow(SQLModel, table=True):
+    """A text snippet (``domain.snippets.Snippet``): shared or personal like a macro."""
+
+    __tablename__ = "snippet"
+    entity: ClassVar[str] = "snippet"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    shortcut: str = Field(max_length=32)
+    title: str
+    body: str = ""
+    scope: str = Field(default="personal", sa_type=String(16))
+    owner_agent_id: str | None = Field(default=None, index=True, max_length=36)
+    version: int = 1
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime())
+
+
+class MacroUse(SQLModel, table=True):
+    """One application of a macro to a case, with what the case was like then (its queue's
+    slug, tags and subject): what the suggestions learn from. Append-only, like messages."""
+
+    __tablename__ = "macro_use"
+    entity: ClassVar[str] = "macro_use"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    macro_id: str = Field(index=True, max_length=36)
+    case_id: str = Field(max_length=36)
+    agent_id: str | None = Field(default=None, max_length=36)
+    queue: str = Field(default="", max_length=64)
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    subject: str = ""
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime())
+    version: int = 1
+
+
 #: Every replicated table, in the order a snapshot sends them (parents before children).
 #: New entities go at the end: snapshot cursors name an entity by its index here.
-REPLICATED: tuple[type[SQLModel], ...] = (Account, Contact, Agent, Queue, Case, Message, Task)
+REPLICATED: tuple[type[SQLModel], ...] = (
+    Account,
+    Contact,
+    Agent,
+    Queue,
+    Case,
+    Message,
+    Task,
+    MacroRow,
+    SnippetRow,
+    MacroUse,
+)
 ENTITY_MODELS: dict[str, type[SQLModel]] = {m.entity: m for m in REPLICATED}  # type: ignore[attr-defined]
 
 

@@ -65,6 +65,7 @@ class CaseScreen(DeskAccess, Screen[None]):
         Binding("s", "set_status", "Status", id="case.status"),
         Binding("p", "set_priority", "Priority", id="case.priority"),
         Binding("t", "new_task", "Task", id="case.task_new"),
+        Binding("m", "macro", "Macro", id="case.macro"),
         Binding("right_square_bracket", "next_case", "Next case", id="case.next", key_display="]"),
         *(
             Binding(
@@ -84,6 +85,7 @@ class CaseScreen(DeskAccess, Screen[None]):
         "case.note": "Write an internal note only colleagues see",
         "case.status": "Change the status of this case",
         "case.priority": "Change the priority of this case",
+        "case.macro": "Apply a macro to this case: preview, edit the text, apply",
         "case.task_new": "Create a task for another team (fraud, billing, field service)",
         "case.next": "Open the next case of the queue's view",
     }
@@ -140,6 +142,9 @@ class CaseScreen(DeskAccess, Screen[None]):
                         text=draft.body if draft else "",
                         case_number=detail.case.number,
                         agents=self.desk.agents(),
+                        snippets=self.desk.snippets(),
+                        merge=partial(self.desk.merge_context, self.case_id),
+                        agent_id=self.desk.me_id,
                         id="composer",
                     )
                     composer.set_class(draft is None, "-hidden")
@@ -347,6 +352,12 @@ class CaseScreen(DeskAccess, Screen[None]):
             f"{word} saved; it goes to the server with the next sync." + then.get(event.status, ""),
             then=sent,
         )
+
+    def action_macro(self) -> None:
+        if self.detail is not None:
+            from csm_tui.screens import macro_flow
+
+            macro_flow.start(self, [self.case_id])
 
     # -- tasks for other teams -------------------------------------------------------------
 

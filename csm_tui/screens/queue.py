@@ -159,6 +159,7 @@ class QueueScreen(DeskAccess, Screen[None]):
             for key, name in PRIORITY_KEYS
         ),
         Binding("s", "status", "Status", id="queue.status"),
+        Binding("m", "macro", "Macro", id="queue.macro"),
         Binding("number_sign", "tags", "Tags", id="queue.tags", key_display="#"),
         Binding("c", "new_case", "New case", id="queue.new_case", show=False),
         Binding("n", "next_case", "Next case", id="queue.next", show=False),
@@ -197,6 +198,7 @@ class QueueScreen(DeskAccess, Screen[None]):
         "queue.priority_normal": "Set priority normal",
         "queue.priority_low": "Set priority low",
         "queue.status": "Change the status of the case (or the selection)",
+        "queue.macro": "Apply a macro to the case (or the selection), with a preview",
         "queue.tags": "Add or remove tags (+vip -refund)",
         "queue.new_case": "Open a new phone case: find or add the caller, subject, first note",
         "queue.next": "Go to the case after the one last acted on",
@@ -587,6 +589,11 @@ class QueueScreen(DeskAccess, Screen[None]):
             self._after = None
             return
         self._after = _AfterAct(case_id, table.case_id_at(index + 1), index)
+
+    def action_macro(self) -> None:
+        from csm_tui.screens import macro_flow
+
+        macro_flow.start(self, self._targets())
 
     def action_take(self) -> None:
         self._act(self.desk.take, "Take {n} (assign them to you)?", "Taken")

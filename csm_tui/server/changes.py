@@ -12,6 +12,12 @@ A snapshot reads the live tables, so rows changed while it is paged may arrive i
 state; the deltas that follow from ``high`` repeat those changes, and applying an upsert twice
 is harmless. That is why ``high`` is taken before the first snapshot row is read.
 
+Visibility: a personal macro or snippet goes only to its owner's desk. Snapshot and delta
+pages skip other agents' personal rows (their updates and tombstones too) while the cursor
+still moves past them; the owner of a row is read from the live row, or, once deleted, from
+the change log's record of its creation (scope and owner never change). A tombstone whose
+owner nothing remembers any more goes to everyone: it carries no more than an id.
+
 ``compact`` deletes old log rows and raises the log floor; a cursor from before the floor
 answers 410 (``CursorGone``) and the desk resyncs with a fresh snapshot.
 """
@@ -24,7 +30,17 @@ from typing import Any
 from sqlalchemy import Engine, delete, func, text
 from sqlmodel import Session, SQLModel, select
 
-from csm_tui.domain.models import REPLICATED, Account, Agent, Case, Contact, Queue, to_wire
+from csm_tui.domain.models import (
+    REPLICATED,
+    Account,
+    Agent,
+    Case,
+    Contact,
+    MacroRow,
+    Queue,
+    SnippetRow,
+    to_wire,
+)
 from csm_tui.server.tables import ChangeLog, ServerState
 from csm_tui.sync.wire import MAX_PAGE_BYTES, ChangeRow, ChangesPage
 
@@ -156,13 +172,13 @@ def read_page(
     limit = max(1, limit)
     max_bytes = max(1, max_bytes)
     if not cursor:
-        return _snapshot_page(session, max_seq(session), 0, "", limit, max_bytes)
+        return _snapshot_page(session, max_seq(session), 0, "", limit, max_bytes, agent_id)
     kind, _, rest = cursor.partition(".")
     if kind == "d":
         after = _parse_int(rest)
         if after > max_seq(session):
             raise CursorGone()
-        page = _delta_page(session, after, limit, max_bytes)
+        page = _delta_page(session, after, limit, max_bytes, agent_id)
         # Checked after reading: a compaction that ran meanwhile must not hide a gap.
         _check_floor(session, after)
         return page
@@ -175,7 +191,7 @@ def read_page(
             raise BadCursor()
         if high > max_seq(session):
             raise CursorGone()
-        page = _snapshot_page(session, high, index, last_id, limit, max_bytes)
+        page = _snapshot_page(session, high, index, last_id, limit, max_bytes, agent_id)
         # The deltas after the snapshot start at ``high``; they must still be in the log.
         _check_floor(session, high)
         return page
@@ -310,19 +326,29 @@ def _json_size(row: ChangeRow) -> int:
     return len(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
-def _delta_page(session: Session, after: int, limit: int, max_bytes: int) -> ChangesPage:
+def _delta_page(
+    session: Session, after: int, limit: int, max_bytes: int, agent_id: str = ""
+) -> ChangesPage:
     budget = _Budget(limit, max_bytes)
     # One extra row tells whether another page is ready without a second query.
     entries = session.exec(
         select(ChangeLog).where(ChangeLog.seq > after).order_by(ChangeLog.seq).limit(limit + 1)
     ).all()
+    owners = _private_owners(session, entries)
     last = after
     more = False
     for entry in entries:
+        owner = owners.get((entry.entity, entry.entity_id))
+        if owner is not None and owner != agent_id:
+            last = int(entry.seq or 0)  # another agent's personal row: skipped, not served
+            continue
         if budget.full or not budget.take(_entry_row(entry)):
             more = True
             break
         last = int(entry.seq or 0)
+    if not more and len(entries) > limit:
+        # Skipped rows made room for the look-ahead row: whether more follow is not known.
+        more = _log_count_after(session, last) > 0
     remaining = _log_count_after(session, last) if more else 0
     return ChangesPage(
         rows=budget.rows, cursor=f"d.{last}", more=more, snapshot=False, remaining=remaining
@@ -344,17 +370,30 @@ def _entry_row(entry: ChangeLog) -> ChangeRow:
 
 
 def _snapshot_page(
-    session: Session, high: int, index: int, last_id: str, limit: int, max_bytes: int
+    session: Session,
+    high: int,
+    index: int,
+    last_id: str,
+    limit: int,
+    max_bytes: int,
+    agent_id: str = "",
 ) -> ChangesPage:
     budget = _Budget(limit, max_bytes)
     while index < len(REPLICATED):
         model = REPLICATED[index]
-        # One row beyond what fits tells whether this entity has more, without a count.
-        rows = _rows_after(session, model, last_id, budget.limit - len(budget.rows) + 1)
-        for row in rows:
-            if budget.full or not budget.take(_snapshot_row(row)):
-                return _snapshot_cursor_page(session, budget, high, index, last_id)
-            last_id = row.id  # type: ignore[attr-defined]
+        while True:
+            # One row beyond what fits tells whether this entity has more, without a count.
+            wanted = budget.limit - len(budget.rows) + 1
+            rows = _rows_after(session, model, last_id, wanted)
+            for row in rows:
+                if _hidden(row, agent_id):
+                    last_id = row.id  # type: ignore[attr-defined]
+                    continue
+                if budget.full or not budget.take(_snapshot_row(row)):
+                    return _snapshot_cursor_page(session, budget, high, index, last_id)
+                last_id = row.id  # type: ignore[attr-defined]
+            if len(rows) < wanted:
+                break  # this entity is done; hidden rows may have left room for more
         index, last_id = index + 1, ""
         if budget.full:
             if _any_rows_from(session, index):
@@ -398,6 +437,50 @@ def _any_rows_from(session: Session, index: int) -> bool:
         if session.exec(select(model.id).limit(1)).first() is not None:  # type: ignore[attr-defined]
             return True
     return False
+
+
+#: Entities with personal rows, which only their owner's desk receives.
+_PRIVATE_MODELS: dict[str, Any] = {"macro": MacroRow, "snippet": SnippetRow}
+
+
+def _hidden(row: SQLModel, agent_id: str) -> bool:
+    """Whether ``row`` is another agent's personal macro or snippet."""
+    if row.entity not in _PRIVATE_MODELS:  # type: ignore[attr-defined]
+        return False
+    return row.scope == "personal" and row.owner_agent_id != agent_id  # type: ignore[attr-defined]
+
+
+def _private_owners(session: Session, entries: Any) -> dict[tuple[str, str], str]:
+    """(entity, id) -> owner of each personal macro or snippet the log entries name."""
+    wanted: dict[str, set[str]] = {}
+    for entry in entries:
+        if entry.entity in _PRIVATE_MODELS:
+            wanted.setdefault(entry.entity, set()).add(entry.entity_id)
+    owners: dict[tuple[str, str], str] = {}
+    for entity, ids in wanted.items():
+        model = _PRIVATE_MODELS[entity]
+        found: set[str] = set()
+        for row_id, scope, owner in session.exec(
+            select(model.id, model.scope, model.owner_agent_id).where(model.id.in_(sorted(ids)))
+        ).all():
+            found.add(row_id)
+            if scope == "personal":
+                owners[(entity, row_id)] = owner or ""
+        gone = sorted(ids - found)
+        if not gone:
+            continue
+        # Deleted since: its creation (all fields) is still in the log unless compacted.
+        for created in session.exec(
+            select(ChangeLog).where(
+                ChangeLog.entity == entity,
+                ChangeLog.entity_id.in_(gone),  # type: ignore[attr-defined]
+                ChangeLog.op == "upsert",
+            )
+        ).all():
+            fields = created.fields or {}
+            if fields.get("scope") == "personal":
+                owners[(entity, created.entity_id)] = str(fields.get("owner_agent_id") or "")
+    return owners
 
 
 def _snapshot_row(row: SQLModel) -> ChangeRow:

@@ -15,6 +15,11 @@ Owns the push side of sync protocol v1:
   result means nothing of that mutation applied.
 - Tasks for other teams (fraud, billing, field service): created on a case that is not
   closed; their state, title and due time update field by field like a case.
+- Macros and snippets: shared ones are created, changed and deleted (a tombstone) by leads
+  and admins only, personal ones by their owner only (the server makes the acting agent the
+  owner of a new one); their scope never changes. Every value is checked by the domain
+  (``check_macro`` / ``check_snippet``), conflicts go field by field. A macro use (what the
+  suggestions learn from) is append-only.
 - Audit trail: a change of a case's status, priority, queue, assignee or tags, a new task and
   a task's change of state each add one EVENT message to the case (author: the acting agent,
   body: one line such as "Status: open → pending"), so every desk pulls the history.
@@ -40,15 +45,27 @@ from sqlalchemy import BigInteger, Engine, cast, delete, func, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, select
 
+from csm_tui.domain import macros as macro_rules
+from csm_tui.domain import snippets as snippet_rules
 from csm_tui.domain.due import format_due
-from csm_tui.domain.enums import CaseStatus, Channel, MessageKind, Priority, TaskState, TaskTeam
+from csm_tui.domain.enums import (
+    CaseStatus,
+    Channel,
+    MessageKind,
+    Priority,
+    TaskState,
+    TaskTeam,
+)
 from csm_tui.domain.models import (
     Account,
     Agent,
     Case,
     Contact,
+    MacroRow,
+    MacroUse,
     Message,
     Queue,
+    SnippetRow,
     Task,
     to_wire,
     utcnow,
@@ -66,6 +83,7 @@ MESSAGE_IMMUTABLE = "Messages cannot be changed once written."
 CLOSED_DETAIL = "A closed case takes no more updates; a reply creates a follow-up case instead."
 FORGOTTEN_RESULT = "This change was applied earlier; its detailed result is no longer kept."
 TASK_CLOSED_DETAIL = "A closed case takes no new tasks; open a follow-up case for more work."
+MACRO_USE_IMMUTABLE = "A macro use is recorded once and never changed."
 
 _CASE_NUMBER = re.compile(r"^CS-(\d+)$")
 _CUSTOMER_NUMBER = re.compile(r"^K-(\d+)$")
@@ -225,7 +243,9 @@ def apply_mutation(session: Session, agent: Agent, mutation: Mutation) -> Mutati
 def _unsupported(mutation: Mutation) -> str:
     if mutation.entity == "message" and mutation.op == "update":
         return MESSAGE_IMMUTABLE
-    if mutation.entity in ("case", "contact", "message", "task"):
+    if mutation.entity == "macro_use":
+        return MACRO_USE_IMMUTABLE
+    if mutation.entity in ("case", "contact", "message", "task", "macro", "snippet"):
         return f"A desk cannot {mutation.op} a {mutation.entity}."
     return f"Desks cannot change {mutation.entity} records; ask an administrator."
 
@@ -351,7 +371,16 @@ _TASK_FIELDS: dict[str, _Check] = {
 _TASK_UPDATE_FIELDS = {k: v for k, v in _TASK_FIELDS.items() if k in ("title", "due_at", "state")}
 #: Fields a create may carry (the desk sends its whole local row) that the server sets itself.
 _SERVER_OWNED = frozenset(
-    {"id", "version", "number", "updated_at", "author_agent_id", "created_by_agent_id"}
+    {
+        "id",
+        "version",
+        "number",
+        "updated_at",
+        "author_agent_id",
+        "created_by_agent_id",
+        "owner_agent_id",
+        "agent_id",
+    }
 )
 
 
@@ -764,6 +793,189 @@ def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
+# -- macros, snippets and macro uses ---------------------------------------------------------
+
+
+def _scope(_session: Session, name: str, value: Any) -> Any:
+    if value not in snippet_rules.SCOPES:
+        raise _Refused(f"The field {name} is personal or shared, not {str(value)[:40]!r}.")
+    return value
+
+
+def _macro_actions(_session: Session, name: str, value: Any) -> Any:
+    if not isinstance(value, list):
+        raise _Refused(f"The field {name} must be a list of actions.")
+    if len(value) > macro_rules.MAX_ACTIONS:
+        raise _Refused(f"A macro has at most {macro_rules.MAX_ACTIONS} actions.")
+    out = []
+    for n, raw in enumerate(value, 1):
+        try:
+            action = macro_rules.action_from_dict(raw, n=n)
+        except ValueError as err:
+            raise _Refused(str(err)) from None
+        out.append(macro_rules.action_to_dict(action))
+    return out
+
+
+def _shortcut(_session: Session, _name: str, value: Any) -> Any:
+    if not isinstance(value, str):
+        raise _Refused("The field shortcut must be text.")
+    try:
+        return snippet_rules.normalize_shortcut(value)
+    except ValueError as err:
+        raise _Refused(str(err)) from None
+
+
+_MACRO_FIELDS: dict[str, _Check] = {
+    "name": _text(macro_rules.MAX_NAME, required=True),
+    "description": _text(macro_rules.MAX_DESCRIPTION),
+    "scope": _scope,
+    "actions": _macro_actions,
+}
+_SNIPPET_FIELDS: dict[str, _Check] = {
+    "shortcut": _shortcut,
+    "title": _text(snippet_rules.MAX_TITLE, required=True),
+    "body": _text(macro_rules.MAX_TEMPLATE_CHARS, required=True),
+    "scope": _scope,
+}
+_MACRO_USE_FIELDS: dict[str, _Check] = {
+    "macro_id": _text(36, required=True),
+    "case_id": _reference(Case, required=True),
+    "queue": _text(64),
+    "tags": _tags,
+    "subject": _text(500),
+}
+
+
+def _may_change(agent: Agent, row: MacroRow | SnippetRow) -> None:
+    """Shared: leads and admins; personal: its owner (``domain.macros.change_refusal``)."""
+    reason = macro_rules.change_refusal(
+        row.entity,  # type: ignore[attr-defined]
+        row.scope,
+        row.owner_agent_id,
+        agent.id,
+        _wire(agent.role),
+    )
+    if reason is not None:
+        raise _Refused(reason)
+
+
+def _check_library_row(entity: str, values: dict[str, Any]) -> None:
+    """The domain's rules for the whole macro or snippet as it would be stored."""
+    owner = values.get("owner_agent_id")
+    if entity == "macro":
+        macro = macro_rules.Macro(
+            id="",
+            name=values.get("name", ""),
+            actions=tuple(macro_rules.action_from_dict(a) for a in values.get("actions", [])),
+            scope=values.get("scope", "personal"),
+            owner_id=owner,
+            description=values.get("description", ""),
+        )
+        problems = macro_rules.check_macro(macro)
+    else:
+        snippet = snippet_rules.Snippet(
+            id="",
+            shortcut=values.get("shortcut", ""),
+            title=values.get("title", ""),
+            body=values.get("body", ""),
+            scope=values.get("scope", "personal"),
+            owner_id=owner,
+        )
+        problems = snippet_rules.check_snippet(snippet)
+    if problems:
+        raise _Refused(problems[0])
+
+
+def _library_model(entity: str) -> tuple[type[MacroRow] | type[SnippetRow], dict[str, _Check]]:
+    if entity == "macro":
+        return MacroRow, _MACRO_FIELDS
+    return SnippetRow, _SNIPPET_FIELDS
+
+
+def _create_library_row(session: Session, agent: Agent, mutation: Mutation) -> MutationResult:
+    model, checks = _library_model(mutation.entity)
+    values = _validated(session, mutation.entity, checks, mutation.fields, create=True)
+    values.pop("created_at", None)  # macros and snippets keep no creation time
+    needed = ("name", "actions") if model is MacroRow else ("shortcut", "title", "body")
+    missing = [name for name in needed if name not in values]
+    if missing:
+        raise _Refused(f"A new {mutation.entity} needs its {' and '.join(missing)}.")
+    values.setdefault("scope", "personal")
+    if model is MacroRow:
+        values.setdefault("description", "")
+    # Whoever the desk says: a personal one is the acting agent's.
+    values["owner_agent_id"] = agent.id if values["scope"] == "personal" else None
+    now = utcnow().replace(microsecond=0)
+    row = model(id=mutation.id, updated_at=now, **values)
+    _may_change(agent, row)
+    _check_library_row(mutation.entity, values)
+    existing = session.get(model, mutation.id)
+    if existing is not None:
+        return _same_create(mutation, existing, values)
+    mutations.create(session, row, actor_agent_id=agent.id)
+    return MutationResult(
+        mid=mutation.mid, status="ok", version=row.version, applied=sorted(values)
+    )
+
+
+def _update_library_row(session: Session, agent: Agent, mutation: Mutation) -> MutationResult:
+    model, checks = _library_model(mutation.entity)
+    row = session.get(model, mutation.id)
+    if row is None:
+        raise _Refused(f"There is no {mutation.entity} with id {mutation.id}; it was deleted.")
+    _may_change(agent, row)
+    fields = dict(mutation.fields)
+    if "scope" in fields and fields.pop("scope") != row.scope:
+        raise _Refused(
+            f"A {mutation.entity} stays {row.scope}; duplicate it to make a "
+            f"{'personal' if row.scope == 'shared' else 'shared'} one."
+        )
+    updatable = {k: v for k, v in checks.items() if k != "scope"}
+    values = _validated(session, mutation.entity, updatable, fields, create=False)
+    merge = _merge(session, row, mutation, values)
+    _check_library_row(mutation.entity, {**to_wire(row), **merge.apply})
+    return _apply(session, agent, model, row, mutation, merge)
+
+
+def _delete_library_row(session: Session, agent: Agent, mutation: Mutation) -> MutationResult:
+    model, _checks = _library_model(mutation.entity)
+    row = session.get(model, mutation.id)
+    if row is None:  # already gone: deleting it again changes nothing
+        return MutationResult(mid=mutation.mid, status="ok")
+    _may_change(agent, row)
+    mutations.delete(session, model, mutation.id, actor_agent_id=agent.id)
+    return MutationResult(mid=mutation.mid, status="ok")
+
+
+def _create_macro_use(session: Session, agent: Agent, mutation: Mutation) -> MutationResult:
+    values = _validated(session, "macro_use", _MACRO_USE_FIELDS, mutation.fields, create=True)
+    for name in ("macro_id", "case_id"):
+        if name not in values:
+            raise _Refused(f"A macro use needs the {name} of its {name.removesuffix('_id')}.")
+    macro = session.get(MacroRow, values["macro_id"])
+    # A macro deleted since it was applied still counts; another agent's personal one never.
+    if macro is not None and macro.scope == "personal" and macro.owner_agent_id != agent.id:
+        raise _Refused("Only its owner can use a personal macro.")
+    case = session.get(Case, values["case_id"])
+    assert case is not None  # _reference checked it
+    if "queue" not in values:
+        queue = session.get(Queue, case.queue_id) if case.queue_id else None
+        values["queue"] = queue.slug if queue is not None else ""
+    values.setdefault("tags", list(case.tags or []))
+    values.setdefault("subject", case.subject)
+    existing = session.get(MacroUse, mutation.id)
+    if existing is not None:
+        return _same_create(mutation, existing, values, compare=("macro_id", "case_id"))
+    applied = sorted(values)
+    now = utcnow().replace(microsecond=0)
+    use = MacroUse(
+        id=mutation.id, agent_id=agent.id, created_at=values.pop("created_at", now), **values
+    )
+    mutations.create(session, use, actor_agent_id=agent.id)
+    return MutationResult(mid=mutation.mid, status="ok", version=use.version, applied=applied)
+
+
 _Handler = Callable[[Session, Agent, Mutation], MutationResult]
 _HANDLERS: dict[tuple[str, str], _Handler] = {
     ("case", "create"): _create_case,
@@ -773,4 +985,11 @@ _HANDLERS: dict[tuple[str, str], _Handler] = {
     ("message", "create"): _create_message,
     ("task", "create"): _create_task,
     ("task", "update"): _update_task,
+    ("macro", "create"): _create_library_row,
+    ("macro", "update"): _update_library_row,
+    ("macro", "delete"): _delete_library_row,
+    ("snippet", "create"): _create_library_row,
+    ("snippet", "update"): _update_library_row,
+    ("snippet", "delete"): _delete_library_row,
+    ("macro_use", "create"): _create_macro_use,
 }

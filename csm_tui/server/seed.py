@@ -5,7 +5,9 @@ inserts plus one change-log row per inserted entity, so desks already synced pul
 and ``touch_cases`` (customer replies through the one write path, for sync demos and tests).
 German and English customers, ten queues by country and topic, five teams of agents, and case
 timelines in the customer's language. About one case in twelve hands one or two tasks to the
-fraud, billing or field-service team, with the timeline events the server would write.
+fraud, billing or field-service team, with the timeline events the server would write. The
+shared macros and snippets of ``seed_library`` come with it, and the macro uses of the worked
+cases that the suggestions learn from.
 """
 
 from __future__ import annotations
@@ -36,15 +38,18 @@ from csm_tui.domain.models import (
     Agent,
     Case,
     Contact,
+    MacroRow,
+    MacroUse,
     Message,
     Queue,
+    SnippetRow,
     Task,
     new_id,
     to_wire,
     utcnow,
 )
 from csm_tui.domain.status import status_after_customer_reply
-from csm_tui.server import mutations
+from csm_tui.server import mutations, seed_library
 from csm_tui.server.changes import lock_log
 from csm_tui.server.tables import ChangeLog
 
@@ -69,6 +74,9 @@ class SeedData:
     cases: list[Case] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
     tasks: list[Task] = field(default_factory=list)
+    macros: list[MacroRow] = field(default_factory=list)
+    snippets: list[SnippetRow] = field(default_factory=list)
+    macro_uses: list[MacroUse] = field(default_factory=list)
 
     def by_entity(self) -> dict[str, list[Any]]:
         return {
@@ -79,6 +87,9 @@ class SeedData:
             "case": self.cases,
             "message": self.messages,
             "task": self.tasks,
+            "macro": self.macros,
+            "snippet": self.snippets,
+            "macro_use": self.macro_uses,
         }
 
 
@@ -1493,6 +1504,9 @@ def generate(cases: int, *, seed: int = 42, now: datetime | None = None) -> Seed
         cases=[Case(**row) for row in draft.cases],
         messages=[Message(**row) for row in draft.messages],
         tasks=[Task(**row) for row in draft.tasks],
+        macros=draft.macros,
+        snippets=draft.snippets,
+        macro_uses=[MacroUse(**row) for row in draft.macro_uses],
     )
 
 
@@ -1508,6 +1522,9 @@ class _Draft:
     cases: list[dict[str, Any]] = field(default_factory=list)
     messages: list[dict[str, Any]] = field(default_factory=list)
     tasks: list[dict[str, Any]] = field(default_factory=list)
+    macros: list[MacroRow] = field(default_factory=list)
+    snippets: list[SnippetRow] = field(default_factory=list)
+    macro_uses: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _draft(cases: int, seed: int, now: datetime | None) -> _Draft:
@@ -1541,6 +1558,16 @@ def _draft(cases: int, seed: int, now: datetime | None) -> _Draft:
             tier_of.get(person.contact.account_id or ""),
             task_rng,
         )
+    # The macro library and its uses draw from their own generator too.
+    data.macros = seed_library.macros(now)
+    data.snippets = seed_library.snippets(now)
+    data.macro_uses = seed_library.macro_uses(
+        random.Random(f"macros-{seed}"),
+        data.cases,
+        topic_of_queue={q.id: q.topic for q in data.queues},
+        slug_of_queue={q.id: q.slug for q in data.queues},
+        language_of_contact={c.id: c.language for c in data.contacts},
+    )
     return data
 
 
@@ -2041,6 +2068,9 @@ def seed_database(
             "case": data.cases,
             "message": data.messages,
             "task": data.tasks,
+            "macro": [_columns(o) for o in data.macros],
+            "snippet": [_columns(o) for o in data.snippets],
+            "macro_use": data.macro_uses,
         }
         changes: list[dict[str, Any]] = []
         for model in REPLICATED:
@@ -2088,6 +2118,11 @@ class _RowView:
 
 
 def _reuse_existing(session: Session, data: _Draft) -> None:
+    # The library has fixed ids: a database that holds some of it keeps its own.
+    macro_ids = set(session.exec(select(MacroRow.id)).all())
+    snippet_ids = set(session.exec(select(SnippetRow.id)).all())
+    data.macros = [m for m in data.macros if m.id not in macro_ids]
+    data.snippets = [s for s in data.snippets if s.id not in snippet_ids]
     handles = {a.handle: a.id for a in session.exec(select(Agent)).all()}
     slugs = {q.slug: q.id for q in session.exec(select(Queue)).all()}
     agent_ids = {a.id: handles[a.handle] for a in data.agents if a.handle in handles}
@@ -2107,6 +2142,9 @@ def _reuse_existing(session: Session, data: _Draft) -> None:
     for task in data.tasks:
         if task["created_by_agent_id"] in agent_ids:
             task["created_by_agent_id"] = agent_ids[task["created_by_agent_id"]]
+    for use in data.macro_uses:
+        if use["agent_id"] in agent_ids:
+            use["agent_id"] = agent_ids[use["agent_id"]]
 
 
 _PRIORITY_BUMP = {

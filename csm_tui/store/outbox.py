@@ -9,7 +9,8 @@ the edit at once) and inserts one outbox row per mutation, numbered by ``mid`` (
   row keeps both values until the agent picks one;
 - ``error``: the row goes, the local fields go back to what the server holds (the edit's
   ``base``, or a newer server value pulled while the edit waited; a created message or case
-  is deleted), and a ``rejected`` row keeps the server's reason.
+  is deleted, a deleted macro or snippet comes back from the ``base`` its delete carries),
+  and a ``rejected`` row keeps the server's reason.
 
 Replay: pending edits stay visible on top of pulled server state. After a pulled page is
 applied (in its transaction), :func:`replay` writes the pending fields of the entities the
@@ -96,17 +97,37 @@ CONTACT_COLUMNS = frozenset(
         "version",
     }
 )
+MACRO_COLUMNS = frozenset(
+    {"name", "description", "scope", "owner_agent_id", "actions", "updated_at", "version"}
+)
+SNIPPET_COLUMNS = frozenset(
+    {"shortcut", "title", "body", "scope", "owner_agent_id", "updated_at", "version"}
+)
+MACRO_USE_COLUMNS = frozenset(
+    {"macro_id", "case_id", "agent_id", "queue", "tags", "subject", "created_at", "version"}
+)
 _COLUMNS = {
     "case": CASE_COLUMNS,
     "message": MESSAGE_COLUMNS,
     "task": TASK_COLUMNS,
     "contact": CONTACT_COLUMNS,
+    "macro": MACRO_COLUMNS,
+    "snippet": SNIPPET_COLUMNS,
+    "macro_use": MACRO_USE_COLUMNS,
 }
-_TABLES = {"case": '"case"', "message": "message", "task": "task", "contact": "contact"}
+_TABLES = {
+    "case": '"case"',
+    "message": "message",
+    "task": "task",
+    "contact": "contact",
+    "macro": "macro",
+    "snippet": "snippet",
+    "macro_use": "macro_use",
+}
 #: The number column the server fills in for a row a desk creates: until the pull brings
 #: the real one, the local row shows ``NEW-<first 8 of its id>``.
 PROVISIONAL_NUMBER = {"case": "number", "contact": "customer_number"}
-_JSON_COLUMNS = frozenset({"tags"})
+_JSON_COLUMNS = frozenset({"tags", "actions"})
 _TIME_COLUMNS = frozenset({"created_at", "updated_at", "due_at"})
 
 
@@ -440,6 +461,9 @@ def replay(conn: Any, pulled: dict[tuple[str, str], dict[str, Any]] | set[tuple[
         if entry.op == "create":
             insert_row(conn, entry.entity, entry.entity_id, entry.fields)
             continue
+        if entry.op == "delete":
+            delete_row(conn, entry.entity, entry.entity_id)
+            continue
         brought = pulled.get(entry.key, {}) if isinstance(pulled, dict) else {}
         seen = {k: v for k, v in brought.items() if k in entry.fields or k in entry.server}
         if seen:
@@ -569,6 +593,10 @@ def _undo(conn: Any, entry: OutboxEntry) -> dict[str, Any]:
             _rows(conn, "DELETE FROM message WHERE case_id = ?", (entry.entity_id,))
             _rows(conn, "DELETE FROM task WHERE case_id = ?", (entry.entity_id,))
         delete_row(conn, entry.entity, entry.entity_id)
+        return {}
+    if entry.op == "delete":
+        # The delete carries the row as the desk saw it; a later pull brings newer values.
+        insert_row(conn, entry.entity, entry.entity_id, {**entry.base, **entry.server})
         return {}
     restore = {name: entry.server.get(name, entry.base.get(name)) for name in entry.fields}
     restore = {k: v for k, v in restore.items() if k in entry.base or k in entry.server}

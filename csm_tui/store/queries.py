@@ -137,6 +137,42 @@ class TaskRow:
 
 
 @dataclass(frozen=True)
+class MacroRecord:
+    """A macro as the store holds it; ``actions`` are plain dicts (``action_to_dict``)."""
+
+    id: str
+    name: str
+    description: str
+    scope: str
+    owner_agent_id: str | None
+    actions: list[dict[str, Any]]
+    version: int
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class SnippetRecord:
+    id: str
+    shortcut: str
+    title: str
+    body: str
+    scope: str
+    owner_agent_id: str | None
+    version: int
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class MacroUseRecord:
+    """One recorded use of a macro, with what its case was like then."""
+
+    macro_id: str
+    queue: str
+    tags: tuple[str, ...]
+    subject: str
+
+
+@dataclass(frozen=True)
 class CaseDetail:
     case: CaseRow
     customer: CustomerInfo | None
@@ -171,6 +207,23 @@ FROM task AS t
 LEFT JOIN agent AS a ON a.id = t.created_by_agent_id
 WHERE t.case_id = ?
 ORDER BY t.state != 'open', t.due_at IS NULL, t.due_at, t.created_at, t.id
+"""
+
+_MERGE_NAMES = (
+    "id", "number", "subject", "status", "priority", "channel", "tags", "assignee",
+    "queue", "queue_name", "first_name", "last_name", "customer_number", "email",
+    "language", "account", "tier",
+)  # fmt: skip
+_MERGE_SELECT = """
+SELECT c.id, c.number, c.subject, c.status, c.priority, c.channel, c.tags, a.handle,
+       q.slug, coalesce(q.name, ''), coalesce(p.first_name, ''), coalesce(p.last_name, ''),
+       coalesce(p.customer_number, ''), coalesce(p.email, ''), coalesce(p.language, ''),
+       coalesce(acc.name, ''), coalesce(acc.tier, '')
+FROM "case" AS c
+LEFT JOIN contact AS p ON p.id = c.contact_id
+LEFT JOIN account AS acc ON acc.id = p.account_id
+LEFT JOIN queue AS q ON q.id = c.queue_id
+LEFT JOIN agent AS a ON a.id = c.assignee_id
 """
 
 _MESSAGES_SELECT = """
@@ -242,6 +295,11 @@ LEFT JOIN account AS acc ON acc.id = p.account_id
 
 def _json_value(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _json_list(value: Any) -> list[Any]:
+    loaded = _json_value(value) if value is not None else []
+    return loaded if isinstance(loaded, list) else []
 
 
 def _time(value: Any) -> datetime:
@@ -448,6 +506,19 @@ class StoreReader:
         )
         return [_case_row(r) for r in self._all(sql, (case_id, case_id, limit))]
 
+    def merge_rows(self, case_ids: list[str]) -> list[dict[str, Any]]:
+        """What macros and templates need of each case: its fields (assignee as a handle,
+        queue as slug and name), its contact and account, as plain values by name."""
+        out: list[dict[str, Any]] = []
+        for at in range(0, len(case_ids), 500):  # SQLite's parameter limit
+            chunk = case_ids[at : at + 500]
+            marks = ", ".join("?" for _ in chunk)
+            rows = self._all(_MERGE_SELECT + f" WHERE c.id IN ({marks})", tuple(chunk))
+            out.extend(dict(zip(_MERGE_NAMES, r, strict=True)) for r in rows)
+        for row in out:
+            row["tags"] = tuple(json.loads(row["tags"]) if row["tags"] else ())
+        return out
+
     def draft(self, case_id: str) -> drafts.Draft | None:
         """The case's saved reply draft, or None."""
         rows = self._all(drafts.SELECT_ONE, (case_id,))
@@ -518,3 +589,49 @@ class StoreReader:
         cursor = self.state("cursor") or ""
         kind, _, rest = cursor.partition(".")
         return int(rest) if kind == "d" and rest.isdigit() else 0
+
+    # -- macros and snippets ---------------------------------------------------------------
+
+    def macro_records(self) -> list[MacroRecord]:
+        """Every macro the store holds (the server sends only those the agent may see)."""
+        return self._cached(
+            ("macros",),
+            lambda: [
+                MacroRecord(
+                    r[0], r[1], r[2] or "", r[3], r[4], _json_list(r[5]), int(r[6]), _time(r[7])
+                )
+                for r in self._all(
+                    "SELECT id, name, description, scope, owner_agent_id, actions, version, "
+                    "updated_at FROM macro ORDER BY name, id"
+                )
+            ],
+        )
+
+    def snippet_records(self) -> list[SnippetRecord]:
+        return self._cached(
+            ("snippets",),
+            lambda: [
+                SnippetRecord(r[0], r[1], r[2], r[3] or "", r[4], r[5], int(r[6]), _time(r[7]))
+                for r in self._all(
+                    "SELECT id, shortcut, title, body, scope, owner_agent_id, version, "
+                    "updated_at FROM snippet ORDER BY shortcut, id"
+                )
+            ],
+        )
+
+    def macro_uses(self) -> list[MacroUseRecord]:
+        """Every recorded macro use, oldest first."""
+        return [
+            MacroUseRecord(r[0], r[1] or "", tuple(str(t) for t in _json_list(r[2])), r[3] or "")
+            for r in self._all(
+                "SELECT macro_id, queue, tags, subject FROM macro_use ORDER BY created_at, id"
+            )
+        ]
+
+    def agent_role(self, agent_id: str) -> str | None:
+        rows = self._all("SELECT role FROM agent WHERE id = ?", (agent_id,))
+        return str(rows[0][0]) if rows else None
+
+    def cached(self, key: tuple[Any, ...], compute: Any) -> Any:
+        """``compute()``, remembered (per thread) until the store changes."""
+        return self._cached(("desk", *key), compute)

@@ -31,7 +31,7 @@ class Outbox(SQLModel, table=True):
     __table_args__ = (Index("ix_outbox_entity", "entity", "entity_id"),)
 
     mid: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    op: str = Field(max_length=8)  # "create" | "update"
+    op: str = Field(max_length=8)  # "create" | "update" | "delete" (macros, snippets)
     entity: str = Field(max_length=16)
     entity_id: str = Field(max_length=64)
     base_version: int | None = None

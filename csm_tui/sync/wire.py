@@ -11,7 +11,18 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-Entity = Literal["account", "contact", "agent", "queue", "case", "message", "task"]
+Entity = Literal[
+    "account",
+    "contact",
+    "agent",
+    "queue",
+    "case",
+    "message",
+    "task",
+    "macro",
+    "snippet",
+    "macro_use",
+]
 
 #: Largest page the server hands out, whatever the client asks for.
 MAX_PAGE_ROWS = 2000
@@ -79,13 +90,14 @@ class Mutation(BaseModel):
     ``create`` carries every field of a new entity (a case, a message, a contact) whose id
     the desk made; ``update`` carries the new values of the changed fields in ``fields`` and
     the values the desk saw before its edit in ``base``, with the entity ``base_version``.
-    Messages are append-only: only ``create``.
+    Messages are append-only: only ``create``. ``delete`` (macros and snippets) carries in
+    ``base`` the row as the desk last saw it.
     """
 
     model_config = ConfigDict(extra="ignore")
 
     mid: int = Field(ge=1, description="Rises by exactly 1 per queued mutation of a client")
-    op: Literal["create", "update"]
+    op: Literal["create", "update", "delete"]
     entity: Entity
     id: str = Field(min_length=1, max_length=64)
     base_version: int | None = Field(default=None, ge=0)

@@ -10,6 +10,10 @@ the draft and tells the server the agent is writing). ``ctrl+o`` hands the text 
 ``$VISUAL``/``$EDITOR``: the desk suspends, the editor owns the terminal, and the edited file
 comes back into the composer.
 
+Snippets: ``;shortcut`` then tab puts the snippet there (merge fields filled from the
+case); ``ctrl+n`` picks one by fuzzy search and inserts it at the cursor. Several snippets
+can go into one text.
+
 In a note, ``@`` starts a mention: the agents whose handle or name starts with what follows
 are offered below the text; up/down pick, tab or enter inserts ``@handle``, escape closes.
 """
@@ -21,7 +25,7 @@ import re
 import shlex
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Protocol
@@ -35,6 +39,8 @@ from textual.message import Message
 from textual.widgets import Label, OptionList, TextArea
 from textual.widgets.option_list import Option
 
+from csm_tui.domain.snippets import Expansion, Snippet
+from csm_tui.domain.templates import MergeContext
 from csm_tui.domain.text import clean_line
 
 KIND_TITLES = {
@@ -80,6 +86,10 @@ class ComposerArea(TextArea):
             event.stop()
             event.prevent_default()
             return
+        if composer is not None and event.key == "tab" and composer.expand_snippet():
+            event.stop()
+            event.prevent_default()
+            return
         await super()._on_key(event)
 
 
@@ -92,6 +102,7 @@ class Composer(Vertical):
         Binding("ctrl+l", "send('solved')", "Send + solved", id="composer.send_solved"),
         Binding("ctrl+t", "switch_kind", "Reply ⇄ note", id="composer.switch_kind"),
         Binding("ctrl+o", "editor", "$EDITOR", id="composer.editor"),
+        Binding("ctrl+n", "pick_snippet", "Snippet", id="composer.snippet"),
         Binding("escape", "leave", "Leave (keeps draft)", id="composer.leave"),
     ]
 
@@ -143,9 +154,17 @@ class Composer(Vertical):
         text: str = "",
         case_number: str = "",
         agents: Sequence[AgentLike] = (),
+        snippets: Sequence[Snippet] = (),
+        merge: Callable[[], MergeContext] | None = None,
+        agent_id: str | None = None,
         id: str | None = None,
     ) -> None:
+        """``snippets`` are the ones this agent may use; ``merge`` gives the case's merge
+        fields when a snippet goes in (``agent_id``: whose personal snippets win)."""
         super().__init__(id=id)
+        self.snippets = list(snippets)
+        self._merge = merge
+        self.agent_id = agent_id
         self.kind = kind if kind in KIND_TITLES else "public"
         self._initial = text
         self.case_number = case_number
@@ -158,8 +177,8 @@ class Composer(Vertical):
         yield OptionList(id="mentions")
         yield Label(
             Text(
-                "ctrl+s send · ctrl+g send+pending · ctrl+l send+solved · "
-                "ctrl+t reply⇄note · ctrl+o $EDITOR · esc leave"
+                "ctrl+s send · ctrl+g +pending · ctrl+l +solved · ctrl+t reply⇄note · "
+                ";word tab / ctrl+n snippet · ctrl+o $EDITOR · esc leave"
             ),
             id="composer-help",
         )
@@ -248,6 +267,66 @@ class Composer(Vertical):
             edited = path.read_text(encoding="utf-8", errors="replace")
         self.area.load_text(edited.rstrip("\n"))
         self.focus_text()
+
+    # -- snippets --------------------------------------------------------------------------
+
+    def _offset(self) -> int:
+        area = self.area
+        row, column = area.cursor_location
+        lines = area.text.split("\n")
+        return sum(len(line) + 1 for line in lines[:row]) + column
+
+    def _place(self, expansion: Expansion | None) -> bool:
+        if expansion is None:
+            return False
+        if expansion.rendered.errors:
+            problem = expansion.rendered.problems[0]
+            self.notify(
+                f"Snippet {expansion.snippet.shortcut!r}: {problem}", severity="error", markup=False
+            )
+            return True
+        area = self.area
+        area.load_text(expansion.text)
+        before = expansion.text[: expansion.cursor]
+        area.move_cursor((before.count("\n"), len(before) - (before.rfind("\n") + 1)))
+        if expansion.rendered.unknown:
+            self.notify(
+                f"The snippet has an unknown field ({expansion.rendered.unknown[0]}); "
+                "it is marked in the text.",
+                severity="warning",
+                markup=False,
+            )
+        return True
+
+    def expand_snippet(self) -> bool:
+        """Tab after ``;shortcut``: put the snippet there. False when there is none."""
+        if not self.snippets or self._merge is None:
+            return False
+        from csm_tui.domain.snippets import expand
+
+        found = expand(
+            self.text, self._offset(), self.snippets, self._merge(), agent_id=self.agent_id
+        )
+        return self._place(found)
+
+    def action_pick_snippet(self) -> None:
+        if not self.snippets or self._merge is None:
+            self.notify("There are no snippets yet; a sync brings the shared ones.", timeout=3)
+            return
+        from csm_tui.domain.snippets import insert
+        from csm_tui.screens.fuzzy_picker import FuzzyPicker, PickItem
+
+        by_id = {s.id: s for s in self.snippets}
+        items = [PickItem(s.id, f";{s.shortcut}", s.title) for s in self.snippets]
+        offset = self._offset()
+        merge = self._merge
+
+        def picked(snippet_id: str | None) -> None:
+            if snippet_id is not None:
+                self._place(insert(self.text, offset, by_id[snippet_id], merge()))
+            self.area.focus()
+
+        self.app.push_screen(FuzzyPicker("Insert a snippet", items), picked)
 
     # -- text changes and mentions ---------------------------------------------------------
 

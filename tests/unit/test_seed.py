@@ -180,3 +180,45 @@ def test_touch_cases_logs_one_case_and_one_message_each(engine: Engine):
         assert case.status == status_after_customer_reply(CaseStatus(status))
         assert case.status != status or case.priority != priority or priority == "urgent"
         assert case.version == version + 1
+
+
+def test_the_macro_library_passes_the_domain_checks_and_its_uses_fit_the_cases(data):
+    from csm_tui.domain.macros import Macro, action_from_dict, check_macro
+    from csm_tui.domain.snippets import Snippet, check_snippet
+
+    assert len(data.macros) >= 15 and len(data.snippets) >= 25
+    assert {"Refund approved", "Karte gesperrt – Betrugsverdacht", "Ask for order number",
+            "Close: solved by phone"} <= {m.name for m in data.macros}  # fmt: skip
+    assert {"greet", "gruss", "thanks", "sig", "iban"} <= {s.shortcut for s in data.snippets}
+    for row in data.macros:
+        actions = tuple(action_from_dict(a) for a in row.actions)
+        macro = Macro(row.id, row.name, actions, "shared", None, row.description)
+        assert (row.scope, row.owner_agent_id, check_macro(macro)) == ("shared", None, [])
+    for row in data.snippets:
+        snippet = Snippet(row.id, row.shortcut, row.title, row.body, "shared", None)
+        assert (row.scope, check_snippet(snippet)) == ("shared", [])
+    assert len({s.shortcut for s in data.snippets}) == len(data.snippets)
+
+    cases = {c.id: c for c in data.cases}
+    queues = {q.id: q for q in data.queues}
+    language = {c.id: c.language for c in data.contacts}
+    specs = {
+        seed_module.seed_library.library_id("macro", spec.key): spec
+        for spec in seed_module.seed_library._MACROS
+    }
+    assert set(specs) == {m.id for m in data.macros}
+    assert 40 <= len(data.macro_uses) <= 200  # 400 cases: a few hundred at the default 2000
+    fits = 0
+    for use in data.macro_uses:
+        case = cases[use.case_id]
+        spec = specs[use.macro_id]
+        assert (use.agent_id, use.queue, use.tags, use.subject) == (
+            case.assignee_id,
+            queues[case.queue_id].slug,
+            case.tags,
+            case.subject,
+        )
+        assert case.created_at < use.created_at <= case.updated_at
+        assert spec.lang == language[case.contact_id]
+        fits += queues[case.queue_id].topic in spec.topics or bool(set(case.tags) & set(spec.tags))
+    assert fits > len(data.macro_uses) * 0.7  # the suggestions have signal

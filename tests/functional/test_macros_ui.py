@@ -1,0 +1,182 @@
+"""Macros and snippets from the keyboard: the picker (suggested first), the preview with
+its editable text, the bulk preview's count, and snippets in the composer (``;word`` tab and
+the fuzzy picker). A real store, signed in as Anna; no server."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+
+import pytest
+from textual.widgets import TextArea
+
+from csm_tui.app import CsmApp, make_app
+from csm_tui.config import Settings
+from csm_tui.desk import Desk
+from csm_tui.domain.macros import AddTags, Macro, Reply, SetPriority, SetStatus
+from csm_tui.domain.snippets import Snippet
+from csm_tui.screens.case import CaseScreen
+from csm_tui.screens.fuzzy_picker import FuzzyPicker
+from csm_tui.screens.macro_preview import MacroPreview
+from csm_tui.widgets.case_table import CaseTable
+from csm_tui.widgets.composer import Composer
+from tests.triage_support import sign_in
+
+SIZE = (120, 36)
+
+
+@pytest.fixture
+def anna(desk: Desk, ids: Callable[[str, int], str]) -> Desk:
+    """The desk signed in as Anna, with her own macro and snippets."""
+    sign_in(desk.store_path, (ids("agent", 0), "anna", "Anna Berger"))
+    me = ids("agent", 0)
+    desk.save_macro(
+        Macro(
+            id="m-wait",
+            name="Waiting for the customer",
+            description="ask for the order number, set pending",
+            scope="personal",
+            owner_id=me,
+            actions=(
+                SetStatus("pending"),
+                SetPriority("low"),
+                AddTags(("waiting",)),
+                Reply("public", "Hello {{ customer.first_name }},\n{{ cursor }}\n{{ agent.name }}"),
+            ),
+        )
+    )
+    desk.save_macro(
+        Macro(
+            id="m-vip", name="Mark VIP", scope="personal", owner_id=me, actions=(AddTags(("vip",)),)
+        )
+    )
+    desk.save_snippet(
+        Snippet("s-greet", "greet", "Greeting", "Hello {{ customer.first_name }}, ", "personal", me)
+    )
+    desk.save_snippet(
+        Snippet("s-sig", "sig", "Signature", "\nKind regards\n{{ agent.name }}", "personal", me)
+    )
+    with sqlite3.connect(desk.store_path) as conn:
+        conn.execute("DELETE FROM outbox")
+    return desk
+
+
+def _outbox(desk: Desk) -> list[tuple[str, str, dict]]:
+    with sqlite3.connect(desk.store_path) as conn:
+        rows = conn.execute("SELECT op, entity, fields FROM outbox ORDER BY mid").fetchall()
+    return [(op, entity, json.loads(fields)) for op, entity, fields in rows]
+
+
+async def _open(app: CsmApp, pilot, case_id: str) -> CaseScreen:  # type: ignore[no-untyped-def]
+    await pilot.pause()
+    screen = CaseScreen(case_id)
+    await app.push_screen(screen)
+    await pilot.pause()
+    return screen
+
+
+async def _settle(app: CsmApp, pilot) -> None:  # type: ignore[no-untyped-def]
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_a_macro_on_the_open_case_with_an_edited_text(
+    anna: Desk, settings: Settings, ids: Callable[[str, int], str]
+) -> None:
+    case_id = ids("case", 1)  # open, Sabine Schmidt
+    app = make_app(settings, anna, sync_on_start=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open(app, pilot, case_id)
+        await pilot.press("m")
+        picker = app.screen
+        assert isinstance(picker, FuzzyPicker)
+        await pilot.press(*"wait", "enter")
+        await _settle(app, pilot)
+        preview = app.screen
+        assert isinstance(preview, MacroPreview)
+        changes = str(preview.query_one("#macro-plan").render())
+        assert "status: open -> pending" in changes and "priority" in changes
+        area = preview.query_one(TextArea)
+        assert area.text == "Hello Sabine,\n\nAnna Berger"
+        assert area.cursor_location == (1, 0)  # where the template put its mark
+        await pilot.press(*"Could you send us the order number?")
+        await pilot.press("ctrl+s")
+        await _settle(app, pilot)
+        assert isinstance(app.screen, CaseScreen)
+    detail = anna.case_detail(case_id)
+    assert detail is not None and (detail.case.status, detail.case.priority) == ("pending", "low")
+    assert "waiting" in detail.case.tags
+    outbox = _outbox(anna)
+    assert [(op, entity) for op, entity, _ in outbox] == [
+        ("update", "case"),
+        ("create", "message"),
+        ("create", "macro_use"),
+    ]
+    assert outbox[1][2]["body"] == (
+        "Hello Sabine,\nCould you send us the order number?\nAnna Berger"
+    )
+
+
+async def test_a_macro_on_a_selection_says_how_many_and_applies_once(
+    anna: Desk, settings: Settings
+) -> None:
+    app = make_app(settings, anna, sync_on_start=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await _settle(app, pilot)
+        table = app.screen.query_one(CaseTable)
+        await pilot.press("space", "j", "space", "j", "space")
+        selected = sorted(table.selected)
+        assert len(selected) == 3
+        await pilot.press("m", *"vip", "enter")
+        await _settle(app, pilot)
+        preview = app.screen
+        assert isinstance(preview, MacroPreview)
+        summary = str(preview.query_one("#macro-summary").render())
+        assert summary.startswith("Mark VIP changes ") and "of 3 cases" in summary
+        assert not preview.query(TextArea)  # a selection shows a sample, not an editor
+        await pilot.press("ctrl+s")
+        await _settle(app, pilot)
+    changed = {
+        fields.get("case_id") for op, entity, fields in _outbox(anna) if entity == "macro_use"
+    }
+    already = {c for c in selected if "vip" in anna.case_detail(c).case.tags}  # type: ignore[union-attr]
+    assert changed <= set(selected) and already == set(selected)
+
+
+async def test_escape_in_the_preview_writes_nothing(
+    anna: Desk, settings: Settings, ids: Callable[[str, int], str]
+) -> None:
+    app = make_app(settings, anna, sync_on_start=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open(app, pilot, ids("case", 1))
+        await pilot.press("m", "enter")
+        await _settle(app, pilot)
+        assert isinstance(app.screen, MacroPreview)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, CaseScreen)
+    assert _outbox(anna) == []
+
+
+async def test_snippets_expand_on_tab_and_from_the_picker(
+    anna: Desk, settings: Settings, ids: Callable[[str, int], str]
+) -> None:
+    app = make_app(settings, anna, sync_on_start=False)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open(app, pilot, ids("case", 1))
+        composer = screen.query_one(Composer)
+        await pilot.press("r", *";greet", "tab")
+        assert composer.text == "Hello Sabine, "
+        await pilot.press(*"your parcel is on its way.")
+        await pilot.press("ctrl+n")
+        assert isinstance(app.screen, FuzzyPicker)
+        await pilot.press(*"sig", "enter")
+        await pilot.pause()
+        assert (
+            composer.text == "Hello Sabine, your parcel is on its way.\nKind regards\nAnna Berger"
+        )
+        # An unknown shortcut leaves tab to the text area (focus moves on).
+        await pilot.press("ctrl+a", "ctrl+k", *";nope", "tab")
+        assert composer.text.endswith(";nope")
