@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/sync.py
 	$(BIN)/python bench/queue.py
+	$(BIN)/python bench/macro_suggest.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check csm_tui tests bench
