@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session
 from textual.widgets import OptionList
 
-from csm_tui.app import CsmApp, make_app
+from csm_tui.app import make_app
 from csm_tui.config import Settings
 from csm_tui.desk import Desk
 from csm_tui.domain.enums import MessageKind
@@ -23,6 +23,7 @@ from csm_tui.widgets.message_view import MessageView
 from csm_tui.widgets.other_cases import OtherCases
 from csm_tui.widgets.timeline import Timeline
 from tests.functional.conftest import HOSTILE_BODY, NOW
+from tests.functional.pilot_support import open_case, settle
 
 SIZE = (120, 36)
 
@@ -31,20 +32,6 @@ SIZE = (120, 36)
 def _instant_drafts(monkeypatch: pytest.MonkeyPatch) -> None:
     # Drafts are written after a pause in typing; the tests wait for the worker instead.
     monkeypatch.setattr(case_screen, "DRAFT_DEBOUNCE", 0.0)
-
-
-async def _open(app: CsmApp, pilot, case_id: str) -> CaseScreen:  # type: ignore[no-untyped-def]
-    await pilot.pause()
-    screen = CaseScreen(case_id)
-    await app.push_screen(screen)
-    await pilot.pause()
-    return screen
-
-
-async def _settle(app: CsmApp, pilot) -> None:  # type: ignore[no-untyped-def]
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def _outbox(desk: Desk) -> list[tuple]:
@@ -64,7 +51,7 @@ async def test_reply_and_note_look_different_and_send(
     case_id = ids("case", 1)  # open
     app = make_app(settings, desk, sync_on_start=False)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await _open(app, pilot, case_id)
+        screen = await open_case(app, pilot, case_id)
         composer = screen.query_one(Composer)
         assert not composer.display or composer.has_class("-hidden")
         before = len(screen.query(MessageView))
@@ -77,7 +64,7 @@ async def test_reply_and_note_look_different_and_send(
         assert "INTERNAL NOTE" in str(composer.query_one("#composer-kind").render())
         composer.area.insert(HOSTILE_BODY)
         await pilot.press("ctrl+s")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         views = list(screen.query(MessageView))
         assert len(views) == before + 1
         assert views[-1].message.kind == "internal" and "\x1b" not in views[-1].body_text
@@ -94,10 +81,10 @@ async def test_send_and_set_the_status_in_one_go(
     case_id = ids("case", 1)
     app = make_app(settings, desk, sync_on_start=False)
     async with app.run_test(size=SIZE) as pilot:
-        await _open(app, pilot, case_id)
+        await open_case(app, pilot, case_id)
         await pilot.press("r", *"We refunded it.")
         await pilot.press(key)
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert _status(desk, case_id) == status
         assert [row[:2] for row in _outbox(desk)] == [("update", "case"), ("create", "message")]
 
@@ -109,9 +96,9 @@ async def test_a_public_reply_opens_a_new_case(
     assert _status(desk, case_id) == "new"
     app = make_app(settings, desk, sync_on_start=False)
     async with app.run_test(size=SIZE) as pilot:
-        await _open(app, pilot, case_id)
+        await open_case(app, pilot, case_id)
         await pilot.press("r", *"Hello", "ctrl+s")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert _status(desk, case_id) == "open"
 
 
@@ -122,11 +109,11 @@ async def test_a_refused_send_keeps_the_text_and_the_draft(
     assert _status(desk, case_id) == "closed"
     app = make_app(settings, desk, sync_on_start=False)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await _open(app, pilot, case_id)
+        screen = await open_case(app, pilot, case_id)
         await pilot.press("r", *"Still there?")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         await pilot.press("ctrl+s")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         composer = screen.query_one(Composer)
         assert composer.text == "Still there?" and not composer.has_class("-hidden")
         assert _outbox(desk) == []
@@ -141,9 +128,9 @@ async def test_drafts_are_kept_as_you_type_and_come_back(
     case_id = ids("case", 2)
     app = make_app(settings, desk, sync_on_start=False)
     async with app.run_test(size=SIZE) as pilot:
-        await _open(app, pilot, case_id)
+        await open_case(app, pilot, case_id)
         await pilot.press("n", *"half a thought")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         draft = desk.draft(case_id)
         assert draft is not None and (draft.kind, draft.body) == ("internal", "half a thought")
         await pilot.press("escape")  # leaves the composer; the draft stays
@@ -154,17 +141,17 @@ async def test_drafts_are_kept_as_you_type_and_come_back(
     # A new desk process on the same store: the draft is back, composer shown, same kind.
     app = make_app(settings, desk, sync_on_start=False)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await _open(app, pilot, case_id)
+        screen = await open_case(app, pilot, case_id)
         composer = screen.query_one(Composer)
         assert not composer.has_class("-hidden")
         assert (composer.kind, composer.text) == ("internal", "half a thought")
         assert any("draft" in n.message for n in app._notifications)
         await pilot.press("n", "end", *" and the rest")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert desk.draft(case_id).body == "half a thought and the rest"  # type: ignore[union-attr]
         # Emptying the composer drops the draft.
         composer.clear()
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert desk.draft(case_id) is None
 
 
@@ -173,7 +160,7 @@ async def test_mentions_complete_handles_in_notes_only(
 ) -> None:
     app = make_app(settings, desk, sync_on_start=False)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await _open(app, pilot, ids("case", 1))
+        screen = await open_case(app, pilot, ids("case", 1))
         composer = screen.query_one(Composer)
         mentions = composer.query_one("#mentions", OptionList)
         await pilot.press("n", *"Please check @ch")
@@ -217,7 +204,7 @@ async def test_the_traffic_cop_shows_what_arrived_before_a_reply_goes(
     case_id = ids("case", 1)
     app = make_app(settings, desk, sync_on_start=False)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await _open(app, pilot, case_id)
+        screen = await open_case(app, pilot, case_id)
         await pilot.press("r", *"Your refund is on its way.")
         # A pull brings a new customer message while the agent writes.
         _customer_writes(desk, case_id, "Actually, I found the parcel [b]today[/b].")
@@ -238,12 +225,12 @@ async def test_the_traffic_cop_shows_what_arrived_before_a_reply_goes(
         await pilot.pause()
         assert isinstance(app.screen, TrafficCopModal)
         await pilot.press("ctrl+s")  # send anyway
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert [row[:2] for row in _outbox(desk)] == [("create", "message")]
         assert '"Glad you found it!"' in _outbox(desk)[0][2]
         # Seen now: the next reply goes without asking.
         await pilot.press("r", *"PS", "ctrl+s")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert app.screen is screen and len(_outbox(desk)) == 2
 
 
@@ -253,13 +240,13 @@ async def test_notes_and_own_replies_do_not_stop_a_reply(
     case_id = ids("case", 1)
     app = make_app(settings, desk, sync_on_start=False)
     async with app.run_test(size=SIZE) as pilot:
-        await _open(app, pilot, case_id)
+        await open_case(app, pilot, case_id)
         await pilot.press("n", *"internal first", "ctrl+s")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         await pilot.press("r", *"then the reply", "ctrl+s")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         await pilot.press("r", *"and one more", "ctrl+s")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert len(_outbox(desk)) == 3
 
 
@@ -270,7 +257,7 @@ async def test_the_customers_other_cases_are_one_key_away(
     case_id = ids("case", 0)
     app = make_app(settings, desk, sync_on_start=False)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await _open(app, pilot, case_id)
+        screen = await open_case(app, pilot, case_id)
         others = screen.query_one(OtherCases)
         expected = {ids("case", n) for n in range(6, 40, 6)}
         assert {c.id for c in others.cases} == expected
@@ -306,7 +293,7 @@ async def test_long_messages_fold_but_the_newest_does_not(
         session.commit()
     app = make_app(settings, desk, sync_on_start=False)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await _open(app, pilot, case_id)
+        screen = await open_case(app, pilot, case_id)
         views = list(screen.query(MessageView))
         assert views[0].folded and not views[-1].folded
         assert "32 more lines" in str(views[0].query_one(".message-body").render())
@@ -324,13 +311,13 @@ async def test_tasks_for_other_teams_from_the_case_screen(
     case_id = ids("case", 1)
     app = make_app(settings, desk, sync_on_start=False)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await _open(app, pilot, case_id)
+        screen = await open_case(app, pilot, case_id)
         tasks = screen.query_one(TaskList)
         assert tasks.border_title == "Tasks (0/0)"
         await pilot.press("t")
         assert isinstance(app.screen, TaskModal)
         await pilot.press("down", "enter", *"Refund the double charge", "enter", *"+2d", "enter")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert app.screen is screen
         (task,) = desk.case_detail(case_id).tasks  # type: ignore[union-attr]
         assert (task.team, task.title) == ("billing", "Refund the double charge")
@@ -338,6 +325,6 @@ async def test_tasks_for_other_teams_from_the_case_screen(
         assert tasks.border_title == "Tasks (1/1)"
         tasks.focus()
         await pilot.press("x")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert desk.case_detail(case_id).tasks[0].state == "done"  # type: ignore[union-attr]
         assert [row[:2] for row in _outbox(desk)] == [("create", "task"), ("update", "task")]

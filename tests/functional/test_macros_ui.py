@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 from textual.widgets import TextArea
 
-from csm_tui.app import CsmApp, make_app
+from csm_tui.app import make_app
 from csm_tui.config import Settings
 from csm_tui.desk import Desk
 from csm_tui.domain.macros import AddTags, Macro, Reply, SetPriority, SetStatus
@@ -21,6 +21,7 @@ from csm_tui.screens.fuzzy_picker import FuzzyPicker
 from csm_tui.screens.macro_preview import MacroPreview
 from csm_tui.widgets.case_table import CaseTable
 from csm_tui.widgets.composer import Composer
+from tests.functional.pilot_support import open_case, settle
 from tests.triage_support import sign_in
 
 SIZE = (120, 36)
@@ -68,32 +69,18 @@ def _outbox(desk: Desk) -> list[tuple[str, str, dict]]:
     return [(op, entity, json.loads(fields)) for op, entity, fields in rows]
 
 
-async def _open(app: CsmApp, pilot, case_id: str) -> CaseScreen:  # type: ignore[no-untyped-def]
-    await pilot.pause()
-    screen = CaseScreen(case_id)
-    await app.push_screen(screen)
-    await pilot.pause()
-    return screen
-
-
-async def _settle(app: CsmApp, pilot) -> None:  # type: ignore[no-untyped-def]
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
 async def test_a_macro_on_the_open_case_with_an_edited_text(
     anna: Desk, settings: Settings, ids: Callable[[str, int], str]
 ) -> None:
     case_id = ids("case", 1)  # open, Sabine Schmidt
     app = make_app(settings, anna, sync_on_start=False)
     async with app.run_test(size=SIZE) as pilot:
-        await _open(app, pilot, case_id)
+        await open_case(app, pilot, case_id)
         await pilot.press("m")
         picker = app.screen
         assert isinstance(picker, FuzzyPicker)
         await pilot.press(*"wait", "enter")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         preview = app.screen
         assert isinstance(preview, MacroPreview)
         changes = str(preview.query_one("#macro-plan").render())
@@ -103,7 +90,7 @@ async def test_a_macro_on_the_open_case_with_an_edited_text(
         assert area.cursor_location == (1, 0)  # where the template put its mark
         await pilot.press(*"Could you send us the order number?")
         await pilot.press("ctrl+s")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert isinstance(app.screen, CaseScreen)
     detail = anna.case_detail(case_id)
     assert detail is not None and (detail.case.status, detail.case.priority) == ("pending", "low")
@@ -124,20 +111,20 @@ async def test_a_macro_on_a_selection_says_how_many_and_applies_once(
 ) -> None:
     app = make_app(settings, anna, sync_on_start=False)
     async with app.run_test(size=SIZE) as pilot:
-        await _settle(app, pilot)
+        await settle(app, pilot)
         table = app.screen.query_one(CaseTable)
         await pilot.press("space", "j", "space", "j", "space")
         selected = sorted(table.selected)
         assert len(selected) == 3
         await pilot.press("m", *"vip", "enter")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         preview = app.screen
         assert isinstance(preview, MacroPreview)
         summary = str(preview.query_one("#macro-summary").render())
         assert summary.startswith("Mark VIP changes ") and "of 3 cases" in summary
         assert not preview.query(TextArea)  # a selection shows a sample, not an editor
         await pilot.press("ctrl+s")
-        await _settle(app, pilot)
+        await settle(app, pilot)
     changed = {
         fields.get("case_id") for op, entity, fields in _outbox(anna) if entity == "macro_use"
     }
@@ -150,9 +137,9 @@ async def test_escape_in_the_preview_writes_nothing(
 ) -> None:
     app = make_app(settings, anna, sync_on_start=False)
     async with app.run_test(size=SIZE) as pilot:
-        await _open(app, pilot, ids("case", 1))
+        await open_case(app, pilot, ids("case", 1))
         await pilot.press("m", "enter")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert isinstance(app.screen, MacroPreview)
         await pilot.press("escape")
         await pilot.pause()
@@ -165,7 +152,7 @@ async def test_snippets_expand_on_tab_and_from_the_picker(
 ) -> None:
     app = make_app(settings, anna, sync_on_start=False)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await _open(app, pilot, ids("case", 1))
+        screen = await open_case(app, pilot, ids("case", 1))
         composer = screen.query_one(Composer)
         await pilot.press("r", *";greet", "tab")
         assert composer.text == "Hello Sabine, "
