@@ -9,17 +9,13 @@ unassign, or ``None`` on escape. Names come from the server, so they are cleaned
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any
 
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from csm_tui.domain.text import clean_line
+from csm_tui.screens.fuzzy_picker import FuzzyPicker
 
 #: What the picker returns for "nobody" (unassign).
 NOBODY = ""
@@ -34,29 +30,11 @@ def agent_matches(agent: Any, words: list[str]) -> bool:
     return all(word in haystack for word in words)
 
 
-class AgentPicker(ModalScreen[str | None]):
+class AgentPicker(FuzzyPicker):
     """``agents`` are rows with ``id``, ``handle``, ``name`` and ``team``."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="picker.cancel"),
-        Binding("down", "move(1)", "Next agent", show=False, priority=True),
-        Binding("up", "move(-1)", "Previous agent", show=False, priority=True),
-    ]
-
     DEFAULT_CSS = """
-    AgentPicker { align: center middle; }
-    AgentPicker > Vertical {
-        width: 56;
-        height: auto;
-        max-height: 80%;
-        border: round $primary;
-        background: $surface;
-        padding: 0 1;
-    }
-    AgentPicker Label { width: 1fr; padding: 0 0 1 0; text-style: bold; }
-    AgentPicker Input { margin: 0 0 1 0; }
-    AgentPicker OptionList { height: auto; max-height: 16; border: none; }
-    AgentPicker #picker-empty { color: $foreground-muted; text-style: italic; height: auto; }
+    AgentPicker > Vertical { width: 56; }
     """
 
     def __init__(
@@ -67,25 +45,13 @@ class AgentPicker(ModalScreen[str | None]):
         current: str | None = None,
         me: str | None = None,
     ) -> None:
-        super().__init__()
-        self.title_text = title
+        super().__init__(title, empty="No agent matches; escape cancels.")
         self.agents = list(agents)
         self.current = current
         self.me = me
 
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(Text(self.title_text))
-            yield Input(placeholder="type to filter agents", id="picker-search", compact=True)
-            yield OptionList(id="picker-options")
-            yield Label(Text("No agent matches; escape cancels."), id="picker-empty")
-
-    def on_mount(self) -> None:
-        self._fill("")
-        self.query_one(Input).focus()
-
-    def _fill(self, text: str) -> None:
-        words = [w for w in clean_line(text).casefold().split() if w]
+    def options(self, typed: str) -> tuple[list[Option], int]:
+        words = [w for w in clean_line(typed).casefold().split() if w]
         options: list[Option] = []
         if not words or all(w in "nobody unassign" for w in words):
             options.append(Option(Text("— nobody (unassign)", style="italic"), id=_NOBODY_OPTION))
@@ -102,44 +68,14 @@ class AgentPicker(ModalScreen[str | None]):
             if agent.id == self.current:
                 line.append("  ✓", style="bold")
             options.append(Option(line, id=agent.id))
-        option_list = self.query_one(OptionList)
-        option_list.set_options(options)
-        self.query_one("#picker-empty").display = not options
-        if options:
-            # the current assignee first when nothing is typed, else the best (first) match
-            index = 0
-            ids = [o.id for o in options]
-            if not words and self.current in ids:
-                index = ids.index(self.current)
-            elif words and len(options) > 1 and options[0].id == _NOBODY_OPTION:
-                index = 1
-            option_list.highlighted = index
+        # the current assignee first when nothing is typed, else the best (first) match
+        index = 0
+        ids = [o.id for o in options]
+        if not words and self.current in ids:
+            index = ids.index(self.current)
+        elif words and len(options) > 1 and options[0].id == _NOBODY_OPTION:
+            index = 1
+        return options, index
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        event.stop()
-        self._fill(event.value)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        option = self.query_one(OptionList).highlighted_option
-        if option is not None:
-            self._pick(option.id)
-
-    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        self._pick(event.option.id)
-
-    def _pick(self, option_id: str | None) -> None:
-        if option_id is None:
-            return
-        self.dismiss(NOBODY if option_id == _NOBODY_OPTION else option_id)
-
-    def action_move(self, step: int) -> None:
-        options = self.query_one(OptionList)
-        if step > 0:
-            options.action_cursor_down()
-        else:
-            options.action_cursor_up()
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
+    def picked(self, option_id: str) -> str | None:
+        return NOBODY if option_id == _NOBODY_OPTION else option_id

@@ -1,4 +1,5 @@
-"""Pick one item by typing a few letters of it: macros, snippets.
+"""Pick one item by typing a few letters of it: macros, snippets (and, through a subclass,
+agents: :mod:`csm_tui.screens.agent_picker`).
 
 The items come in the caller's order (the suggested ones first); typing keeps the items whose
 label (or detail) the letters appear in, in order, best match first (the subsequence score of
@@ -65,7 +66,7 @@ class FuzzyPicker(ModalScreen[str | None]):
     FuzzyPicker #picker-empty { color: $foreground-muted; text-style: italic; height: auto; }
     """
 
-    def __init__(self, title: str, items: Sequence[PickItem], *, empty: str = "") -> None:
+    def __init__(self, title: str, items: Sequence[PickItem] = (), *, empty: str = "") -> None:
         super().__init__()
         self.title_text = title
         self.items = list(items)
@@ -82,7 +83,8 @@ class FuzzyPicker(ModalScreen[str | None]):
         self._fill("")
         self.query_one(Input).focus()
 
-    def _fill(self, typed: str) -> None:
+    def options(self, typed: str) -> tuple[list[Option], int]:
+        """The options for the typed text, and which one to highlight (subclasses differ)."""
         options = []
         for item in ranked(self.items, typed):
             line = Text(no_wrap=True, overflow="ellipsis", end="")
@@ -92,11 +94,19 @@ class FuzzyPicker(ModalScreen[str | None]):
             if item.hint:
                 line.append(f"  · {clean_line(item.hint)}", style="dim italic")
             options.append(Option(line, id=item.id))
+        return options, 0
+
+    def picked(self, option_id: str) -> str | None:
+        """What the picker answers for the chosen option."""
+        return option_id
+
+    def _fill(self, typed: str) -> None:
+        options, highlight = self.options(typed)
         option_list = self.query_one(OptionList)
         option_list.set_options(options)
         self.query_one("#picker-empty").display = not options
         if options:
-            option_list.highlighted = 0
+            option_list.highlighted = highlight
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
@@ -106,12 +116,12 @@ class FuzzyPicker(ModalScreen[str | None]):
         event.stop()
         option = self.query_one(OptionList).highlighted_option
         if option is not None and option.id is not None:
-            self.dismiss(option.id)
+            self.dismiss(self.picked(option.id))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         if event.option.id is not None:
-            self.dismiss(event.option.id)
+            self.dismiss(self.picked(event.option.id))
 
     def action_move(self, step: int) -> None:
         options = self.query_one(OptionList)
