@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/sync.py
 	$(BIN)/python bench/queue.py
 	$(BIN)/python bench/macro_suggest.py
+	$(BIN)/python bench/sla.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check csm_tui tests bench
