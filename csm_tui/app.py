@@ -61,6 +61,7 @@ class CsmApp(App[None]):
         Binding("question_mark", "toggle_help", "Keys", id="app.help", key_display="?"),
         Binding("ctrl+r", "sync_now", "Sync", id="app.sync"),
         Binding("C", "conflicts", "Conflicts", id="app.conflicts"),
+        Binding("M", "macros", "Macros", id="app.macros"),
     ]
 
     @dataclass
@@ -143,6 +144,11 @@ class CsmApp(App[None]):
         palette_commands = getattr(screen, "palette_commands", None)
         if palette_commands is not None:
             yield from palette_commands()
+        yield SystemCommand(
+            "Macros",
+            "Browse, search, create and edit macros and snippets",
+            self.action_macros,
+        )
         yield SystemCommand("Sync now", "Pull the latest cases from the case server", self.sync_now)
         yield SystemCommand(
             "Resolve conflicts",
@@ -319,6 +325,12 @@ class CsmApp(App[None]):
         from csm_tui.screens.conflicts import ConflictsScreen
 
         self.push_screen(ConflictsScreen())
+
+    def action_macros(self) -> None:
+        from csm_tui.screens.macros import MacroScreen
+
+        if not isinstance(self.screen, MacroScreen):
+            self.push_screen(MacroScreen())
 
     def route_error(self, error: BaseException, title: str = "Sync failed") -> None:
         """The one place failures become visible: a CsmError's sentence is shown as it is,
