@@ -1,5 +1,5 @@
 """The ``csm`` command (Typer): launch the desk, demo, login/logout, sync, config, server, seed,
-macros (export and import).
+macros (export and import), admin (team-lead tools: ``admin sla`` export and import).
 
 The console script enters through :func:`csm_tui.launch.main`, which turns failures into one
 sentence. Heavy modules (Textual, FastAPI) are imported inside the commands that need them, so
@@ -39,7 +39,16 @@ macros_app = typer.Typer(
 )
 app.add_typer(server_app, name="server")
 app.add_typer(config_app, name="config")
+admin_app = typer.Typer(
+    help="Team-lead tools: the desk-wide settings on the case server.",
+    pretty_exceptions_enable=False,
+)
+sla_app = typer.Typer(
+    help="SLA calendars and policies as a TOML file.", pretty_exceptions_enable=False
+)
 app.add_typer(macros_app, name="macros")
+app.add_typer(admin_app, name="admin")
+admin_app.add_typer(sla_app, name="sla")
 
 DEFAULT_DB = "sqlite:///csm-server.sqlite3"
 ProfileOpt = Annotated[
@@ -258,6 +267,103 @@ def macros_import(
         raise CsmError(
             f"The case server refused {n} of them (first: {refused[0].reason.rstrip('.')})."
         )
+    if not quiet:
+        out.print(f"Pushed {report.pushed} edits, pulled {report.rows} changes.", markup=False)
+
+
+def _sla_counts(text: str) -> str:
+    from csm_tui.domain.sla import policies_from_toml
+
+    try:
+        calendars, policies = policies_from_toml(text)
+    except ValueError:
+        return "SLA policies"
+    return f"{len(policies)} SLA policies and {len(calendars)} calendars"
+
+
+@sla_app.command("export")
+def sla_export(
+    file: Annotated[Path, typer.Argument(help="The TOML file to write.", dir_okay=False)],
+    profile: ProfileOpt = "default",
+) -> None:
+    """Write the SLA calendars and policies this desk holds (the defaults before any were
+    synced) to FILE, to edit and bring back with `csm admin sla import`."""
+    from csm_tui.config import load_settings
+
+    locs = locations().ensure()
+    desk = open_desk(locs, load_settings(locs).server, profile)
+    try:
+        text, synced = desk.sla_toml(), desk.sla_synced()
+    finally:
+        desk.close()
+    try:
+        file.write_text(text, encoding="utf-8")
+    except OSError as err:
+        raise CsmError(f"Cannot write {file}: {err.strerror or err}.") from None
+    where = "" if synced else " (the defaults: no SLA policies synced yet)"
+    out.print(f"Exported {_sla_counts(text)} to {file}{where}.", markup=False)
+
+
+@sla_app.command("import")
+def sla_import(
+    file: Annotated[Path, typer.Argument(help="A TOML file from `csm admin sla export`.")],
+    profile: ProfileOpt = "default",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+) -> None:
+    """Make the calendars and policies of FILE the SLA policies of the whole desk (team
+    leads and admins only), then sync."""
+    from csm_tui.config import load_settings
+    from csm_tui.domain.sla import policies_from_toml
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as err:
+        raise CsmError(f"Cannot read {file}: {err.strerror or err}.") from None
+    except UnicodeDecodeError:
+        raise CsmError(f"{file} is not a UTF-8 text file.") from None
+    try:
+        policies_from_toml(text)
+    except ValueError as err:
+        raise CsmError(f"{file}: {err}") from None
+    locs = locations().ensure()
+    desk = open_desk(locs, load_settings(locs).server, profile)
+    try:
+        try:
+            # Who is signed in (and their role), and the policies as the server holds them
+            # now, so the change is based on the latest ones.
+            desk.sync()
+        except CsmError:
+            if desk.agent is None:
+                raise
+        seen = {r.id for r in desk.rejected()}, {c.id for c in desk.conflicts()}
+        if not desk.import_sla(text):
+            out.print(f"The SLA policies already are those of {file}.", markup=False)
+            return
+        try:
+            report = desk.sync() if quiet else sync_with_progress(desk, console=err_console)
+        except CsmError as err:
+            raise CsmError(
+                f"{str(err).rstrip('.')}; the new SLA policies wait on this desk and go to the "
+                "server with the next sync."
+            ) from None
+        # Said here, so not left for the desk's lists too.
+        refused = [r for r in desk.rejected() if r.entity == "sla_config" and r.id not in seen[0]]
+        clashes = [c for c in desk.conflicts() if c.entity == "sla_config" and c.id not in seen[1]]
+        for clash in clashes:
+            desk.resolve_conflict(clash.id, "theirs")  # the server's stay; import again
+        for rejected in refused:
+            desk.dismiss_rejected(rejected.id)
+    finally:
+        desk.close()
+    if refused:
+        raise CsmError(refused[-1].reason)
+    if clashes:
+        who = f" ({clashes[0].by})" if clashes[0].by else ""
+        raise CsmError(
+            f"Another lead{who} changed the SLA policies at the same time; theirs stay, "
+            f"run `csm admin sla import {file}` again to replace them."
+        )
+    out.print(f"Imported {_sla_counts(text)} from {file}.", markup=False)
     if not quiet:
         out.print(f"Pushed {report.pushed} edits, pulled {report.rows} changes.", markup=False)
 

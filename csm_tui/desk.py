@@ -20,11 +20,16 @@ strings (:mod:`csm_tui.store.views`); counts are cached until the store changes.
 ``add_tags``, ``remove_tags``) write one outbox mutation per case in one transaction, and
 every edit action goes on an undo stack kept in the store (``undo_action``, the last 20), so
 :meth:`Desk.undo_last` works after a restart too.
+SLA (issue #8) is computed here, offline, from the store: :meth:`Desk.sla_book` (the synced
+policies, else the defaults), :meth:`Desk.sla_facts`, :meth:`Desk.sla_watch` (the queue's
+column, kept per case until the store changes), :meth:`Desk.sla_states` (the case screen's
+badges) and :meth:`Desk.sla_data_age`; a lead's :meth:`Desk.import_sla` queues new policies.
 Nothing here imports Textual.
 """
 
 from __future__ import annotations
 
+import gc
 import re
 import threading
 import uuid
@@ -64,6 +69,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from csm_tui.domain.macros import BulkPlan, Macro, MacroPlan, Suggester, Suggestion
+    from csm_tui.domain.sla import CaseFacts, MetricState, SlaBook, Watch
     from csm_tui.domain.snippets import Snippet
     from csm_tui.domain.templates import MergeContext
     from csm_tui.sync.client import CaseServerClient
@@ -118,6 +124,8 @@ UNDO_DEPTH = 20
 FTS_PROBE_OVER = 5_000
 #: A window walks the sort index when its rows are expected within this many entries.
 WALK_WITHIN = 10_000
+#: Most case watches ``sla_watch`` keeps (per thread) until the store changes.
+SLA_WATCH_CACHE = 200_000
 
 
 def _utcnow() -> datetime:
@@ -205,6 +213,10 @@ class Desk:
         self._writer_lock = threading.Lock()
         self._lock = threading.Lock()  # guards building the engine
         self._sync_lock = threading.Lock()  # one sync at a time
+        # SLA: the book of the synced policies (kept while their text stays), and per thread
+        # the watches of cases (kept while the store does not change).
+        self._sla_book: tuple[str | None, SlaBook] | None = None
+        self._sla_local = threading.local()
         self._status = SyncStatus(
             state="offline" if connect is not None else "local",
             server=server,
@@ -1469,6 +1481,170 @@ class Desk:
                 now=now,
             )
 
+    # -- SLA (computed here, offline, from the store; the policies sync from the server) --
+
+    def sla_toml(self) -> str:
+        """The SLA calendars and policies in force as TOML: the synced file, else the
+        defaults (what ``csm admin sla export`` writes)."""
+        from csm_tui.store import sla_facts
+
+        text = sla_facts.config_text(self.reader)
+        if text is not None:
+            return text
+        from csm_tui.domain.sla import default_calendars, default_policies, policies_to_toml
+
+        return policies_to_toml(default_calendars(), default_policies())
+
+    def sla_synced(self) -> bool:
+        """Whether the store holds SLA policies (synced, or imported here and on their way);
+        else the defaults apply."""
+        from csm_tui.store import sla_facts
+
+        return sla_facts.config_text(self.reader) is not None
+
+    def sla_book(self) -> SlaBook:
+        """The calendars and policies in force: the synced ``sla_config`` row, else (none
+        synced yet, or a file this desk cannot read) the defaults. Built once and kept until
+        the row's text changes."""
+        from csm_tui.domain.sla import SlaBook, policies_from_toml
+        from csm_tui.store import sla_facts
+
+        text = self.reader.cached(("sla_toml",), lambda: sla_facts.config_text(self.reader))
+        held = self._sla_book
+        if held is not None and held[0] == text:
+            return held[1]
+        book: SlaBook | None = None
+        if text is not None:
+            try:
+                book = SlaBook(*policies_from_toml(text))
+            except ValueError:
+                book = None  # a newer server's format: the defaults rather than nothing
+        if book is None:
+            book = SlaBook.defaults()
+        self._sla_book = (text, book)
+        return book
+
+    def sla_facts(self, case_ids: list[str]) -> dict[str, CaseFacts]:
+        """What the SLA engine needs of each case (ids the store lacks are left out), read
+        in two queries per 5,000 cases: see :mod:`csm_tui.store.sla_facts`."""
+        from csm_tui.store import sla_facts
+
+        return sla_facts.load_facts(self.reader, case_ids)
+
+    def sla_watch(
+        self, case_ids: list[str], now: datetime | None = None
+    ) -> dict[str, Watch | None]:
+        """Each case's live SLA (:class:`~csm_tui.domain.sla.Watch`: the active metric due
+        first; ``.at(now)`` gives left/breached/at risk at any instant), None for a case
+        with no active metric; ids the store lacks are left out. Computed once per case
+        and kept until the store changes (or the policies do), so the queue can ask for its
+        visible rows on every repaint."""
+        from csm_tui.domain.sla import watch
+
+        book = self.sla_book()
+        version = self.reader.data_version()
+        held = getattr(self._sla_local, "watches", None)
+        if held is None or held[0] != version or held[1] is not book:
+            held = (version, book, {})
+            self._sla_local.watches = held
+        known: dict[str, Watch | None] = held[2]
+        missing = [i for i in dict.fromkeys(case_ids) if i not in known]
+        if missing:
+            # No reference cycles are made here: the collector's passes over the growing
+            # results would cost more than the work (see ``SlaBook.compute_many``).
+            was_enabled = gc.isenabled()
+            gc.disable()
+            try:
+                facts = self.sla_facts(missing)
+                if len(known) + len(facts) > SLA_WATCH_CACHE:
+                    known.clear()
+                at = _sla_instant(facts.values(), now or self.clock())
+                states = book.compute_many(facts.values(), at)
+                for case_id, case_states in zip(facts, states, strict=True):
+                    known[case_id] = watch(case_states)
+            finally:
+                if was_enabled:
+                    gc.enable()
+        return {i: known[i] for i in case_ids if i in known}
+
+    def sla_states(self, case_id: str, now: datetime | None = None) -> list[MetricState]:
+        """Every metric state of one case at ``now`` (the case screen's badges), or []
+        when the store lacks the case or no policy applies to it."""
+        facts = self.sla_facts([case_id]).get(case_id)
+        if facts is None:
+            return []
+        return self.sla_book().compute(facts, _sla_instant([facts], now or self.clock()))
+
+    def sla_data_age(self, now: datetime | None = None) -> str:
+        """How old the data behind the SLA figures is ("SLA from data 12 min old"), from the
+        last sync that pulled into this store."""
+        from csm_tui.domain.sla import data_age_text
+
+        return data_age_text(self._last_sync_at(), now or self.clock())
+
+    def import_sla(self, text: str) -> bool:
+        """Make ``text`` (an SLA file: TOML calendars and policies) the policies in force:
+        the local row and its outbox mutation in one transaction, pushed with the next
+        sync. Returns False (and queues nothing) when they already are those. Raises
+        CsmError with one sentence, writing nothing, for a file the SLA engine refuses, an
+        agent who is no team lead or admin, or a desk that never synced."""
+        from csm_tui.domain.models import SLA_CONFIG_ID, SLA_CONFIG_NAME
+        from csm_tui.domain.sla import policies_from_toml
+        from csm_tui.domain.sla_policy import MAX_SLA_FILE, sla_change_refusal
+
+        if not isinstance(text, str):
+            raise CsmError("An SLA file is TOML text.")
+        if len(text) > MAX_SLA_FILE:
+            raise CsmError(f"An SLA file is at most {MAX_SLA_FILE} characters long.")
+        try:
+            policies_from_toml(text)
+        except ValueError as err:
+            raise CsmError(str(err)) from None
+        if not self.reader.has_table("sla_config"):
+            _ = self.store  # a store made before SLA policies synced: create the table
+        now = self._now()
+        with self._outbox().transaction() as conn:
+            me = self._library_agent(conn)
+            rows = outbox._rows(conn, "SELECT role FROM agent WHERE id = ?", (me,))
+            reason = sla_change_refusal(str(rows[0][0]) if rows else None)
+            if reason is not None:
+                raise CsmError(reason)
+            found = outbox._rows(
+                conn,
+                "SELECT id FROM sla_config WHERE name = ? ORDER BY id LIMIT 1",
+                (SLA_CONFIG_NAME,),
+            )
+            config_id = str(found[0][0]) if found else SLA_CONFIG_ID
+            current = outbox.read_row(conn, "sla_config", config_id, outbox.SLA_CONFIG_COLUMNS)
+            if not current:
+                wire = {"name": SLA_CONFIG_NAME, "toml": text}
+                local = {**wire, "version": 1, "updated_at": now}
+                outbox.insert_row(conn, "sla_config", config_id, local)
+                outbox.enqueue(
+                    conn,
+                    op="create",
+                    entity="sla_config",
+                    entity_id=config_id,
+                    fields=wire,
+                    now=now,
+                )
+                return True
+            if current.get("toml") == text:
+                return False
+            outbox.write_fields(conn, "sla_config", config_id, {"toml": text, "updated_at": now})
+            outbox.enqueue(
+                conn,
+                op="update",
+                entity="sla_config",
+                entity_id=config_id,
+                fields={"toml": text},
+                base={"toml": current.get("toml")},
+                base_version=current.get("version"),
+                now=now,
+                server={"updated_at": current.get("updated_at")},
+            )
+        return True
+
     def resolve_conflict(self, conflict_id: int, keep: Literal["mine", "theirs"]) -> None:
         """Settle one conflict: ``mine`` queues my value again (based on theirs), ``theirs``
         keeps the server's value. Either way the conflict row goes."""
@@ -1602,6 +1778,18 @@ class Desk:
                 assert self._live_connect is not None
                 self._presence_client = self._live_connect()
             return self._presence_client
+
+
+def _sla_instant(facts: Any, now: datetime) -> datetime:
+    """``now``, or the latest fact of ``facts`` when that is later: a message stamped by a
+    server clock a little ahead of this desk's must count at once."""
+    latest = now
+    for f in facts:
+        if f.statuses and f.statuses[-1][0] > latest:
+            latest = f.statuses[-1][0]
+        if f.messages and f.messages[-1][0] > latest:
+            latest = f.messages[-1][0]
+    return latest
 
 
 def _plural(n: int, word: str) -> str:

@@ -1,5 +1,5 @@
 """The replicated entities: accounts, contacts, agents, queues, cases, messages, tasks,
-macros, snippets and the record of macro uses.
+macros, snippets, the record of macro uses and the SLA configuration.
 
 These SQLModel tables exist with the same columns on the case server and in each desk's local
 store; sync moves their fields as JSON. Times are naive UTC datetimes everywhere (SQLite keeps
@@ -209,6 +209,28 @@ class MacroUse(SQLModel, table=True):
     version: int = 1
 
 
+#: The name and the fixed id of the SLA configuration in force: every server (seeded or
+#: created by a lead's first import) and every desk agree on them without asking.
+SLA_CONFIG_NAME = "default"
+SLA_CONFIG_ID = "5a1ac0f1-0000-4000-8000-000000000001"
+
+
+class SlaConfig(SQLModel, table=True):
+    """The SLA calendars and policies as one TOML text (``domain.sla_policy``'s
+    ``policies_to_toml`` form, or a lead's file with its comments). The row named
+    :data:`SLA_CONFIG_NAME` is the one in force; only leads and admins change it, and the
+    server refuses a text that ``policies_from_toml`` refuses."""
+
+    __tablename__ = "sla_config"
+    entity: ClassVar[str] = "sla_config"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    name: str = Field(default=SLA_CONFIG_NAME, max_length=64)
+    toml: str = ""
+    version: int = 1
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime())
+
+
 #: Every replicated table, in the order a snapshot sends them (parents before children).
 #: New entities go at the end: snapshot cursors name an entity by its index here.
 REPLICATED: tuple[type[SQLModel], ...] = (
@@ -222,6 +244,7 @@ REPLICATED: tuple[type[SQLModel], ...] = (
     MacroRow,
     SnippetRow,
     MacroUse,
+    SlaConfig,
 )
 ENTITY_MODELS: dict[str, type[SQLModel]] = {m.entity: m for m in REPLICATED}  # type: ignore[attr-defined]
 

@@ -98,6 +98,7 @@ __all__ = [
     "policies_from_toml",
     "policies_to_toml",
     "status_history",
+    "status_line",
     "tick",
     "watch",
 ]
@@ -797,6 +798,13 @@ class SlaBook:
 
 _STATUS_LINE = re.compile(r"Status: ([a-z ]+?) → ([a-z ]+?)(?: ·|$)")
 _BY_LABEL = {s.label: s for s in CaseStatus}
+
+
+def status_line(old: CaseStatus, new: CaseStatus) -> str:
+    """The audit line of a status change (``Status: open → pending``), as the case server
+    writes it in its EVENT messages (alone, or first of several changes joined by `` · ``)
+    and as :func:`status_history` reads it back. The seed writes the same line."""
+    return f"Status: {CaseStatus(old).label} → {CaseStatus(new).label}"
 
 
 def status_history(

@@ -217,6 +217,20 @@ def first_matching(policies: Iterable[SlaPolicy], case: Matchable) -> SlaPolicy 
     return None
 
 
+#: Who may change the SLA calendars and policies (``csm admin sla import``), and the
+#: longest SLA file the server keeps (characters).
+SLA_EDITOR_ROLES = frozenset({"lead", "admin"})
+MAX_SLA_FILE = 200_000
+
+
+def sla_change_refusal(role: str | None) -> str | None:
+    """Why an agent of ``role`` may not change the SLA policies, or None when they may (the
+    same sentence on the desk and on the case server)."""
+    if role in SLA_EDITOR_ROLES:
+        return None
+    return "Only a team lead can change SLA policies."
+
+
 def check_policies(
     calendars: Mapping[str, BusinessCalendar], policies: Iterable[SlaPolicy]
 ) -> None:

@@ -20,9 +20,14 @@ Owns the push side of sync protocol v1:
   owner of a new one); their scope never changes. Every value is checked by the domain
   (``check_macro`` / ``check_snippet``), conflicts go field by field. A macro use (what the
   suggestions learn from) is append-only.
+- SLA configuration (``sla_config``): one TOML text of calendars and policies; created (when
+  none exists) and changed only by leads and admins, and only with a text the domain's
+  ``policies_from_toml`` accepts (else refused with its sentence); conflicts as for any field.
 - Audit trail: a change of a case's status, priority, queue, assignee or tags, a new task and
   a task's change of state each add one EVENT message to the case (author: the acting agent,
-  body: one line such as "Status: open → pending"), so every desk pulls the history.
+  body: one line such as "Status: open → pending"), so every desk pulls the history. A
+  customer message that reopens a case (pending, on hold or solved back to open) adds the
+  same status line, at the message's time: the SLA engine reads the status history from it.
 
 Every write goes through ``mutations`` with the pushing agent as actor, so pulls see it.
 """
@@ -57,6 +62,7 @@ from csm_tui.domain.enums import (
     TaskTeam,
 )
 from csm_tui.domain.models import (
+    SLA_CONFIG_NAME,
     Account,
     Agent,
     Case,
@@ -65,11 +71,14 @@ from csm_tui.domain.models import (
     MacroUse,
     Message,
     Queue,
+    SlaConfig,
     SnippetRow,
     Task,
     to_wire,
     utcnow,
 )
+from csm_tui.domain.sla import policies_from_toml, status_line
+from csm_tui.domain.sla_policy import MAX_SLA_FILE, sla_change_refusal
 from csm_tui.domain.status import TransitionError, check_transition, status_after_customer_reply
 from csm_tui.server import mutations
 from csm_tui.server.changes import lock_log
@@ -245,6 +254,8 @@ def _unsupported(mutation: Mutation) -> str:
         return MESSAGE_IMMUTABLE
     if mutation.entity == "macro_use":
         return MACRO_USE_IMMUTABLE
+    if mutation.entity == "sla_config":
+        return "SLA policies cannot be deleted; import the ones to use instead."
     if mutation.entity in ("case", "contact", "message", "task", "macro", "snippet"):
         return f"A desk cannot {mutation.op} a {mutation.entity}."
     return f"Desks cannot change {mutation.entity} records; ask an administrator."
@@ -509,12 +520,33 @@ def _create_message(session: Session, agent: Agent, mutation: Mutation) -> Mutat
     message = Message(id=mutation.id, created_at=values.pop("created_at", now), **values)
     mutations.create(session, message, actor_agent_id=agent.id)
     if kind == MessageKind.CUSTOMER:
-        after = status_after_customer_reply(CaseStatus(case.status))
-        if after != case.status:
+        before = CaseStatus(case.status)
+        after = status_after_customer_reply(before)
+        if after != before:
             mutations.update_fields(
                 session, Case, case.id, {"status": after.value}, actor_agent_id=agent.id
             )
+            _event(
+                session,
+                agent,
+                case.id,
+                status_line(before, after),
+                at=_reopened_at(session, case.id, message.created_at, now),
+            )
     return MutationResult(mid=mutation.mid, status="ok", version=message.version, applied=applied)
+
+
+def _reopened_at(session: Session, case_id: str, written: datetime, now: datetime) -> datetime:
+    """When a customer message reopened its case: when it was written (the timeline and
+    the SLA clocks see the reopen before the message), but not before the case's last
+    event (the status it reopens from was set then) and not after now."""
+    last = session.exec(
+        select(func.max(Message.created_at)).where(
+            Message.case_id == case_id,
+            Message.kind == MessageKind.EVENT.value,
+        )
+    ).one()
+    return min(max(written, last) if last is not None else written, now)
 
 
 def _create_task(session: Session, agent: Agent, mutation: Mutation) -> MutationResult:
@@ -656,8 +688,11 @@ def _event_id() -> str:
     return str(uuid.UUID(int=value))
 
 
-def _event(session: Session, agent: Agent, case_id: str, body: str) -> Message:
-    """One EVENT message on the case, by the acting agent, through the one write path."""
+def _event(
+    session: Session, agent: Agent, case_id: str, body: str, *, at: datetime | None = None
+) -> Message:
+    """One EVENT message on the case, by the acting agent, through the one write path; at
+    ``at`` (whole seconds), else now."""
     message = Message(
         id=_event_id(),
         case_id=case_id,
@@ -665,7 +700,7 @@ def _event(session: Session, agent: Agent, case_id: str, body: str) -> Message:
         author_agent_id=agent.id,
         author_name=agent.name,
         body=body,
-        created_at=utcnow().replace(microsecond=0),
+        created_at=(at or utcnow()).replace(microsecond=0),
     )
     return mutations.create(session, message, actor_agent_id=agent.id)
 
@@ -678,7 +713,7 @@ def _case_audit_line(session: Session, before: dict[str, Any], case: Case) -> st
     parts: list[str] = []
     old_status, new_status = CaseStatus(before["status"]), CaseStatus(case.status)
     if old_status != new_status:
-        parts.append(f"Status: {old_status.label} → {new_status.label}")
+        parts.append(status_line(old_status, new_status))
     if _wire(before["priority"]) != _wire(case.priority):
         parts.append(f"Priority: {_wire(before['priority'])} → {_wire(case.priority)}")
     if before["queue_id"] != case.queue_id:
@@ -976,6 +1011,71 @@ def _create_macro_use(session: Session, agent: Agent, mutation: Mutation) -> Mut
     return MutationResult(mid=mutation.mid, status="ok", version=use.version, applied=applied)
 
 
+# -- the SLA configuration ---------------------------------------------------------------------
+
+
+def _sla_toml(_session: Session, name: str, value: Any) -> Any:
+    """A TOML text the SLA engine takes: the domain's one-sentence reason otherwise."""
+    if not isinstance(value, str):
+        raise _Refused(f"The field {name} must be text.")
+    if len(value) > MAX_SLA_FILE:
+        raise _Refused(f"An SLA file is at most {MAX_SLA_FILE} characters long.")
+    try:
+        policies_from_toml(value)
+    except ValueError as err:
+        raise _Refused(str(err)) from None
+    return value
+
+
+_SLA_CONFIG_FIELDS: dict[str, _Check] = {
+    "name": _text(64, required=True),
+    "toml": _sla_toml,
+}
+
+
+def _may_change_sla(agent: Agent) -> None:
+    reason = sla_change_refusal(_wire(agent.role))
+    if reason is not None:
+        raise _Refused(reason)
+
+
+def _create_sla_config(session: Session, agent: Agent, mutation: Mutation) -> MutationResult:
+    _may_change_sla(agent)
+    values = _validated(session, "sla_config", _SLA_CONFIG_FIELDS, mutation.fields, create=True)
+    values.pop("created_at", None)  # the configuration keeps no creation time
+    if "toml" not in values:
+        raise _Refused("New SLA policies need their TOML text.")
+    values.setdefault("name", SLA_CONFIG_NAME)
+    existing = session.get(SlaConfig, mutation.id)
+    if existing is None:
+        existing = session.exec(select(SlaConfig).where(SlaConfig.name == values["name"])).first()
+    if existing is not None:
+        if existing.id == mutation.id and existing.toml == values["toml"]:
+            return _same_create(mutation, existing, values)
+        raise _Refused(
+            "Another lead set the SLA policies meanwhile; sync and import your file again."
+        )
+    row = SlaConfig(id=mutation.id, updated_at=utcnow().replace(microsecond=0), **values)
+    mutations.create(session, row, actor_agent_id=agent.id)
+    return MutationResult(
+        mid=mutation.mid, status="ok", version=row.version, applied=sorted(values)
+    )
+
+
+def _update_sla_config(session: Session, agent: Agent, mutation: Mutation) -> MutationResult:
+    _may_change_sla(agent)
+    row = session.get(SlaConfig, mutation.id)
+    if row is None:
+        raise _Refused(f"There are no SLA policies with id {mutation.id}; sync and try again.")
+    fields = dict(mutation.fields)
+    if "name" in fields and fields.pop("name") != row.name:
+        raise _Refused("SLA policies keep their name.")
+    checks = {"toml": _SLA_CONFIG_FIELDS["toml"]}
+    values = _validated(session, "sla_config", checks, fields, create=False)
+    merge = _merge(session, row, mutation, values)
+    return _apply(session, agent, SlaConfig, row, mutation, merge)
+
+
 _Handler = Callable[[Session, Agent, Mutation], MutationResult]
 _HANDLERS: dict[tuple[str, str], _Handler] = {
     ("case", "create"): _create_case,
@@ -992,4 +1092,6 @@ _HANDLERS: dict[tuple[str, str], _Handler] = {
     ("snippet", "update"): _update_library_row,
     ("snippet", "delete"): _delete_library_row,
     ("macro_use", "create"): _create_macro_use,
+    ("sla_config", "create"): _create_sla_config,
+    ("sla_config", "update"): _update_sla_config,
 }

@@ -7,7 +7,10 @@ German and English customers, ten queues by country and topic, five teams of age
 timelines in the customer's language. About one case in twelve hands one or two tasks to the
 fraud, billing or field-service team, with the timeline events the server would write. The
 shared macros and snippets of ``seed_library`` come with it, and the macro uses of the worked
-cases that the suggestions learn from.
+cases that the suggestions learn from, and the default SLA calendars and policies (one
+``sla_config`` row). Status changes on the timelines are the server's audit lines
+(``domain.sla.status_line``), by the agent who worked the case, so the SLA engine reads the
+same history from seeded cases as from worked ones.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ from csm_tui.domain.enums import (
 )
 from csm_tui.domain.models import (
     REPLICATED,
+    SLA_CONFIG_ID,
+    SLA_CONFIG_NAME,
     Account,
     Agent,
     Case,
@@ -42,12 +47,14 @@ from csm_tui.domain.models import (
     MacroUse,
     Message,
     Queue,
+    SlaConfig,
     SnippetRow,
     Task,
     new_id,
     to_wire,
     utcnow,
 )
+from csm_tui.domain.sla import default_calendars, default_policies, policies_to_toml, status_line
 from csm_tui.domain.status import status_after_customer_reply
 from csm_tui.server import mutations, seed_library
 from csm_tui.server.changes import lock_log
@@ -77,6 +84,7 @@ class SeedData:
     macros: list[MacroRow] = field(default_factory=list)
     snippets: list[SnippetRow] = field(default_factory=list)
     macro_uses: list[MacroUse] = field(default_factory=list)
+    sla_configs: list[SlaConfig] = field(default_factory=list)
 
     def by_entity(self) -> dict[str, list[Any]]:
         return {
@@ -90,6 +98,7 @@ class SeedData:
             "macro": self.macros,
             "snippet": self.snippets,
             "macro_use": self.macro_uses,
+            "sla_config": self.sla_configs,
         }
 
 
@@ -1507,6 +1516,7 @@ def generate(cases: int, *, seed: int = 42, now: datetime | None = None) -> Seed
         macros=draft.macros,
         snippets=draft.snippets,
         macro_uses=[MacroUse(**row) for row in draft.macro_uses],
+        sla_configs=draft.sla_configs,
     )
 
 
@@ -1525,6 +1535,18 @@ class _Draft:
     macros: list[MacroRow] = field(default_factory=list)
     snippets: list[SnippetRow] = field(default_factory=list)
     macro_uses: list[dict[str, Any]] = field(default_factory=list)
+    sla_configs: list[SlaConfig] = field(default_factory=list)
+
+
+def default_sla_config(now: datetime) -> SlaConfig:
+    """The SLA configuration a seeded server starts with: the domain's default calendars and
+    policies as TOML, under the fixed id and name every desk looks for."""
+    return SlaConfig(
+        id=SLA_CONFIG_ID,
+        name=SLA_CONFIG_NAME,
+        toml=policies_to_toml(default_calendars(), default_policies()),
+        updated_at=now,
+    )
 
 
 def _draft(cases: int, seed: int, now: datetime | None) -> _Draft:
@@ -1568,6 +1590,7 @@ def _draft(cases: int, seed: int, now: datetime | None) -> _Draft:
         slug_of_queue={q.id: q.slug for q in data.queues},
         language_of_contact={c.id: c.language for c in data.contacts},
     )
+    data.sla_configs = [default_sla_config(now)]
     return data
 
 
@@ -1955,7 +1978,8 @@ def _timeline(
         entries.append((MessageKind.CUSTOMER, None, rng.choice(_FOLLOW_UP[lang])))
 
     def moved(old: CaseStatus, new: CaseStatus) -> None:
-        event(f"Status changed from {old.label} to {new.label}")
+        # The line the case server writes for the change, by the agent who made it.
+        entries.append((MessageKind.EVENT, replier, status_line(old, new)))
 
     if status == CaseStatus.NEW:
         event(f"Received via {channel.value} and routed to {queue.name}")
@@ -2071,6 +2095,7 @@ def seed_database(
             "macro": [_columns(o) for o in data.macros],
             "snippet": [_columns(o) for o in data.snippets],
             "macro_use": data.macro_uses,
+            "sla_config": [_columns(o) for o in data.sla_configs],
         }
         changes: list[dict[str, Any]] = []
         for model in REPLICATED:
@@ -2123,6 +2148,11 @@ def _reuse_existing(session: Session, data: _Draft) -> None:
     snippet_ids = set(session.exec(select(SnippetRow.id)).all())
     data.macros = [m for m in data.macros if m.id not in macro_ids]
     data.snippets = [s for s in data.snippets if s.id not in snippet_ids]
+    # So does an SLA configuration a lead already set.
+    configs = {(c.id, c.name) for c in session.exec(select(SlaConfig)).all()}
+    data.sla_configs = [
+        c for c in data.sla_configs if not any(c.id == i or c.name == n for i, n in configs)
+    ]
     handles = {a.handle: a.id for a in session.exec(select(Agent)).all()}
     slugs = {q.slug: q.id for q in session.exec(select(Queue)).all()}
     agent_ids = {a.id: handles[a.handle] for a in data.agents if a.handle in handles}

@@ -106,6 +106,7 @@ SNIPPET_COLUMNS = frozenset(
 MACRO_USE_COLUMNS = frozenset(
     {"macro_id", "case_id", "agent_id", "queue", "tags", "subject", "created_at", "version"}
 )
+SLA_CONFIG_COLUMNS = frozenset({"name", "toml", "updated_at", "version"})
 _COLUMNS = {
     "case": CASE_COLUMNS,
     "message": MESSAGE_COLUMNS,
@@ -114,6 +115,7 @@ _COLUMNS = {
     "macro": MACRO_COLUMNS,
     "snippet": SNIPPET_COLUMNS,
     "macro_use": MACRO_USE_COLUMNS,
+    "sla_config": SLA_CONFIG_COLUMNS,
 }
 _TABLES = {
     "case": '"case"',
@@ -123,6 +125,7 @@ _TABLES = {
     "macro": "macro",
     "snippet": "snippet",
     "macro_use": "macro_use",
+    "sla_config": "sla_config",
 }
 #: The number column the server fills in for a row a desk creates: until the pull brings
 #: the real one, the local row shows ``NEW-<first 8 of its id>``.

@@ -22,6 +22,7 @@ Entity = Literal[
     "macro",
     "snippet",
     "macro_use",
+    "sla_config",
 ]
 
 #: Largest page the server hands out, whatever the client asks for.

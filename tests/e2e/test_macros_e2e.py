@@ -116,11 +116,17 @@ def test_shared_macros_come_from_leads_and_personal_ones_stay_home(server: SyncS
     # B applies the shared macro to a case: A's suggestions learn from it.
     case_id = open_case(b)
     before = a.suggester().uses.get(macro_id, 0)
+
+    def place() -> int:
+        return [m.id for m, _ in a.suggest_macros(case_id)].index(macro_id)
+
+    place_before = place()
     b.record_macro_use(macro_id, case_id)
     b.sync()
     a.sync()
     assert a.suggester().uses.get(macro_id, 0) == before + 1
-    assert a.suggest_macros(case_id)[0][0].id == macro_id
+    # One use on a case like this one moves the macro up (the seeded macros have many).
+    assert place() < place_before or place() == 0
 
     # The lead deletes the shared macro: gone on every desk.
     a.delete_macro(macro_id)

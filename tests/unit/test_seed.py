@@ -13,7 +13,14 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from csm_tui.domain.enums import AgentRole, CaseStatus, Channel, MessageKind, SupportTier
-from csm_tui.domain.models import Agent, Case, Message, to_wire
+from csm_tui.domain.models import SLA_CONFIG_ID, SLA_CONFIG_NAME, Agent, Case, Message, to_wire
+from csm_tui.domain.sla import (
+    default_calendars,
+    default_policies,
+    policies_from_toml,
+    status_history,
+    status_line,
+)
 from csm_tui.domain.status import status_after_customer_reply
 from csm_tui.server import seed as seed_module
 from csm_tui.server.auth import add_agent
@@ -130,8 +137,44 @@ def test_timelines(data):
             if message.kind in (MessageKind.PUBLIC, MessageKind.INTERNAL):
                 assert message.author_agent_id in agents
     events = {m.body for m in data.messages if m.kind == MessageKind.EVENT}
-    assert "Status changed from new to open" in events
+    assert "Status: new → open" in events
+    assert not any(e.startswith("Status changed") for e in events)
     assert any(e.startswith("Assigned to ") for e in events)
+
+
+def test_status_events_are_the_servers_audit_lines_and_give_each_cases_history(data):
+    """The SLA engine reads a case's status history from its events: on seeded cases the
+    lines are the server's own (``status_line``), by an agent, and end in the case's status."""
+    by_case: dict[str, list[Message]] = {}
+    for message in data.messages:
+        if message.kind == MessageKind.EVENT:
+            by_case.setdefault(message.case_id, []).append(message)
+    agents = {a.id: a.name for a in data.agents}
+    moves = 0
+    for case in data.cases:
+        events = by_case.get(case.id, [])
+        status_events = [m for m in events if m.body.startswith("Status: ")]
+        for m in status_events:
+            assert m.author_agent_id in agents and m.author_name == agents[m.author_agent_id]
+        history = status_history(
+            case.created_at, CaseStatus(case.status), [(m.created_at, m.body) for m in events]
+        )
+        assert history[0] == (case.created_at, CaseStatus.NEW), case.number
+        assert history[-1][1] == case.status, case.number
+        assert len(history) == 1 + len(status_events)
+        moves += len(status_events)
+    assert moves > len(data.cases)  # most cases moved at least once, many twice
+    line = status_line(CaseStatus.OPEN, CaseStatus.ON_HOLD)
+    assert line == "Status: open → on hold"
+    assert any(m.body == line for m in data.messages)
+
+
+def test_the_seed_carries_the_default_sla_configuration(data):
+    (config,) = data.sla_configs
+    assert (config.id, config.name) == (SLA_CONFIG_ID, SLA_CONFIG_NAME)
+    calendars, policies = policies_from_toml(config.toml)
+    assert [p.name for p in policies] == [p.name for p in default_policies()]
+    assert set(calendars) == set(default_calendars())
 
 
 def test_seed_database_writes_rows_and_change_log(engine: Engine):
