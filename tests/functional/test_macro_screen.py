@@ -27,12 +27,10 @@ from csm_tui.domain.macros import (
     Macro,
     Reply,
     SetAssignee,
-    SetPriority,
     SetStatus,
     action_to_dict,
 )
 from csm_tui.domain.models import MacroRow, SnippetRow, to_wire
-from csm_tui.domain.snippets import Snippet
 from csm_tui.errors import CsmError
 from csm_tui.screens import macros as macro_screen
 from csm_tui.screens.confirm import ConfirmModal
@@ -41,8 +39,8 @@ from csm_tui.screens.queue import QueueScreen
 from csm_tui.store.apply import apply_page
 from csm_tui.sync.wire import ChangeRow, ChangesPage
 from tests.functional.conftest import HOSTILE_BODY, HOSTILE_SUBJECT, NOW
+from tests.functional.pilot_support import give_anna_her_macros
 from tests.functional.test_hostile_text import assert_clean_strips, rendered_strips
-from tests.triage_support import sign_in
 
 SIZE = (120, 36)
 SHARED_NAME = "Close: solved by phone"
@@ -69,34 +67,8 @@ def _macro_row(macro: Macro) -> ChangeRow:
 def anna(desk: Desk, ids: Callable[[str, int], str]) -> Desk:
     """Signed in as Anna (an agent, no lead): two macros and two snippets of her own, and a
     shared macro and snippet that came with a pull (owned by nobody)."""
-    sign_in(desk.store_path, (ids("agent", 0), "anna", "Anna Berger"))
     me = ids("agent", 0)
-    desk.save_macro(
-        Macro(
-            id="m-wait",
-            name="Waiting for the customer",
-            description="ask for the order number, set pending",
-            scope="personal",
-            owner_id=me,
-            actions=(
-                SetStatus("pending"),
-                SetPriority("low"),
-                AddTags(("waiting",)),
-                Reply("public", "Hello {{ customer.first_name }},\n{{ cursor }}\n{{ agent.name }}"),
-            ),
-        )
-    )
-    desk.save_macro(
-        Macro(
-            id="m-vip", name="Mark VIP", scope="personal", owner_id=me, actions=(AddTags(("vip",)),)
-        )
-    )
-    desk.save_snippet(
-        Snippet("s-greet", "greet", "Greeting", "Hello {{ customer.first_name }}, ", "personal", me)
-    )
-    desk.save_snippet(
-        Snippet("s-sig", "sig", "Signature", "\nKind regards\n{{ agent.name }}", "personal", me)
-    )
+    give_anna_her_macros(desk, me)
     shared = Macro(
         id="m-shared",
         name=SHARED_NAME,

@@ -14,15 +14,12 @@ from textual.widgets import TextArea
 from csm_tui.app import make_app
 from csm_tui.config import Settings
 from csm_tui.desk import Desk
-from csm_tui.domain.macros import AddTags, Macro, Reply, SetPriority, SetStatus
-from csm_tui.domain.snippets import Snippet
 from csm_tui.screens.case import CaseScreen
 from csm_tui.screens.fuzzy_picker import FuzzyPicker
 from csm_tui.screens.macro_preview import MacroPreview
 from csm_tui.widgets.case_table import CaseTable
 from csm_tui.widgets.composer import Composer
-from tests.functional.pilot_support import open_case, settle
-from tests.triage_support import sign_in
+from tests.functional.pilot_support import give_anna_her_macros, open_case, settle
 
 SIZE = (120, 36)
 
@@ -30,34 +27,8 @@ SIZE = (120, 36)
 @pytest.fixture
 def anna(desk: Desk, ids: Callable[[str, int], str]) -> Desk:
     """The desk signed in as Anna, with her own macro and snippets."""
-    sign_in(desk.store_path, (ids("agent", 0), "anna", "Anna Berger"))
     me = ids("agent", 0)
-    desk.save_macro(
-        Macro(
-            id="m-wait",
-            name="Waiting for the customer",
-            description="ask for the order number, set pending",
-            scope="personal",
-            owner_id=me,
-            actions=(
-                SetStatus("pending"),
-                SetPriority("low"),
-                AddTags(("waiting",)),
-                Reply("public", "Hello {{ customer.first_name }},\n{{ cursor }}\n{{ agent.name }}"),
-            ),
-        )
-    )
-    desk.save_macro(
-        Macro(
-            id="m-vip", name="Mark VIP", scope="personal", owner_id=me, actions=(AddTags(("vip",)),)
-        )
-    )
-    desk.save_snippet(
-        Snippet("s-greet", "greet", "Greeting", "Hello {{ customer.first_name }}, ", "personal", me)
-    )
-    desk.save_snippet(
-        Snippet("s-sig", "sig", "Signature", "\nKind regards\n{{ agent.name }}", "personal", me)
-    )
+    give_anna_her_macros(desk, me)
     with sqlite3.connect(desk.store_path) as conn:
         conn.execute("DELETE FROM outbox")
     return desk
