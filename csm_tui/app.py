@@ -44,6 +44,11 @@ RETRY_BASE_SECONDS = 1.0
 #: Least time between repaints while a long sync is downloading.
 PROGRESS_REPAINT_SECONDS = 0.5
 
+#: Seconds between repaints of live countdowns (SLA column and panel), normally and in
+#: low-bandwidth mode, where each repaint costs bytes on a slow link.
+TICK_SECONDS = 1.0
+LOW_BANDWIDTH_TICK_SECONDS = 15.0
+
 #: Shown for failures that are not a CsmError (a bug): the details go to the log.
 UNEXPECTED_ERROR = "Something went wrong inside csm; the details are in the log file."
 
@@ -110,6 +115,11 @@ class CsmApp(App[None]):
         self._jitter = random.Random()
 
     # -- set-up ----------------------------------------------------------------------------
+
+    @property
+    def tick_seconds(self) -> float:
+        """How often live countdowns repaint (slower in low-bandwidth mode)."""
+        return LOW_BANDWIDTH_TICK_SECONDS if self.settings.low_bandwidth else TICK_SECONDS
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         # Textual's own themes lack our domain variables; without these defaults picking

@@ -45,6 +45,8 @@ class Settings:
     views: dict[str, dict[str, str]] = field(default_factory=dict)
     """Custom queue views: id -> {title, search}, e.g. ``[views.vip] title = "VIP"
     search = "#vip prio:high,urgent"`` (search syntax: ``csm_tui.domain.search``)."""
+    low_bandwidth: bool = False
+    """Repaint live timers every 15 s instead of every second, no animations, smaller pages."""
 
     def __post_init__(self) -> None:
         if self.server is not None:
@@ -66,6 +68,8 @@ class Settings:
             isinstance(k, str) and isinstance(v, str) for k, v in self.keymap.items()
         ):
             raise SettingError("keymap", 'must map binding ids to keys, e.g. "app.quit" = "ctrl+q"')
+        if not isinstance(self.low_bandwidth, bool):
+            raise SettingError("low_bandwidth", "must be true or false")
         from csm_tui.store.views import check_custom_views
 
         problem = check_custom_views(self.views)

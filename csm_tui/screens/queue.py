@@ -32,9 +32,11 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.timer import Timer
+from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from csm_tui import collector
 from csm_tui.desk import CaseQuery, CaseRow
 from csm_tui.domain.enums import CaseStatus
 from csm_tui.domain.status import can_transition
@@ -42,6 +44,7 @@ from csm_tui.domain.text import clean_line
 from csm_tui.errors import CsmError
 from csm_tui.screens.desk_access import DeskAccess
 from csm_tui.widgets.case_table import EMPTY_HINT, EMPTY_VIEW_HINT, NO_MATCH_HINT, CaseTable
+from csm_tui.widgets.footer import DeskFooter
 from csm_tui.widgets.sync_status import SyncStatusBar
 from csm_tui.widgets.view_list import ViewList
 
@@ -64,6 +67,10 @@ PRIORITY_KEYS: tuple[tuple[str, str], ...] = (
     ("4", "low"),
 )
 DEFAULT_VIEW = "all"
+#: Seconds after which the sidebar shows a newly picked view even if its rows are not read yet.
+LATE_HIGHLIGHT = 0.1
+#: Seconds the garbage collector waits at most for a query to reach the screen.
+COLLECTOR_HOLD_LIMIT = 0.5
 SEARCH_PLACEHOLDER = "/ search · words  status:open  prio:urgent  queue:billing  @me  #tag  -#tag"
 
 _PRIORITY_GROUP = Binding.Group("Prio", compact=True)  # the help panel: 1 urgent … 4 low
@@ -94,6 +101,7 @@ class QueueHeader(Static):
 
     DEFAULT_CSS = """
     QueueHeader {
+        width: 1fr;
         height: 1;
         padding: 0 1;
         background: $panel;
@@ -127,7 +135,8 @@ class QueueHeader(Static):
         if sort:
             line.append("  ·  ", style="dim")
             line.append(f"sort: {SORT_LABELS.get(sort, sort)} {'↓' if descending else '↑'}")
-        self.update(line)
+        # one line of a fixed size: a new text never needs a new layout, only a repaint
+        self.update(line, layout=False)
 
 
 @dataclass
@@ -246,6 +255,8 @@ class QueueScreen(DeskAccess, Screen[None]):
         self._counting = False
         self._counts_again = False
         self._after: _AfterAct | None = None
+        self._problems_shown = ""
+        self._collector_timer: Timer | None = None
 
     # -- layout ----------------------------------------------------------------------------
 
@@ -276,9 +287,11 @@ class QueueScreen(DeskAccess, Screen[None]):
         self.csm_app.sync_status_signal.subscribe(self, self._on_sync_status)
         # after the first paint: counting every view is not on the way to the first screen
         self.call_after_refresh(self.refresh_counts)
+        # after the first paint: what the desk made for it lives as long as the desk
+        self.call_after_refresh(collector.settle)
 
     async def _mount_footer(self) -> None:
-        await self.mount(Footer())
+        await self.mount(DeskFooter())
         # The footer missed the bindings signal of the first focus; send it again.
         self.refresh_bindings()
 
@@ -389,10 +402,17 @@ class QueueScreen(DeskAccess, Screen[None]):
         are read in a thread worker (a slow FTS count never holds up the next keystroke)."""
         self._generation += 1
         query = self.current_query()
-        self._load_query(query, self._generation)
+        # no garbage collection before the repaint (collector.py); never held for long: a
+        # query that fails or is dropped does not release it (the limit counts from the
+        # latest keystroke: an earlier one's must not release while this query is read)
+        collector.hold()
+        if self._collector_timer is not None:
+            self._collector_timer.stop()
+        self._collector_timer = self.set_timer(COLLECTOR_HOLD_LIMIT, collector.release)
+        self._load_query(query, self._generation, self.table.first_screen_rows)
 
     @work(thread=True, group="query", exclusive=True, exit_on_error=False)
-    def _load_query(self, query: CaseQuery, generation: int) -> None:
+    def _load_query(self, query: CaseQuery, generation: int, first_rows: int) -> None:
         worker = get_current_worker()
         problems: list[str] = []
         try:
@@ -401,7 +421,8 @@ class QueueScreen(DeskAccess, Screen[None]):
             count = self.desk.case_count(query=query)
             if worker.is_cancelled:
                 return  # the next keystroke is already being read
-            rows = self.desk.case_window(0, CaseTable.PAGE_SIZE, query=query)
+            # the first screen only: the table reads the rest of the page after the repaint
+            rows = self.desk.case_window(0, first_rows, query=query)
         except CsmError as err:
             problems, count, rows = [str(err)], 0, []
         with contextlib.suppress(RuntimeError):
@@ -425,22 +446,35 @@ class QueueScreen(DeskAccess, Screen[None]):
         else:
             table.empty_hint = EMPTY_HINT
         table.set_query(query, count=count, first_page=rows)
+        self.views.highlight_view(query.view)
         self._after = None
         self._show_problems(problems)
         self._show_header()
+        self.call_after_refresh(collector.release)
 
     def _show_problems(self, problems: list[str]) -> None:
         line = self.query_one("#search-problems", Static)
+        text = "⚠ " + " ".join(clean_line(p) for p in problems) if problems else ""
+        if text == self._problems_shown:
+            return  # unchanged: no repaint, and above all no new layout
+        self._problems_shown = text
         line.set_class(bool(problems), "-shown")
-        line.update(Text("⚠ " + " ".join(clean_line(p) for p in problems) if problems else ""))
+        line.update(Text(text))
 
     def show_view(self, view_id: str) -> None:
         if view_id == self.view_id:
             return
         self.view_id = view_id
-        self.views.highlight_view(view_id)
+        # The sidebar's highlight moves with the table, in the same repaint, when the view's
+        # rows are read (or after LATE_HIGHLIGHT if that takes long): a repaint of the sidebar
+        # alone first would hold the table's back by one or two frames.
+        self.set_timer(LATE_HIGHLIGHT, self._highlight_view)
         self.table.clear_selection()  # a selection never reaches into a view out of sight
         self.requery()
+
+    def _highlight_view(self) -> None:
+        if self.is_attached:
+            self.views.highlight_view(self.view_id)
 
     def on_view_list_view_chosen(self, message: ViewList.ViewChosen) -> None:
         message.stop()

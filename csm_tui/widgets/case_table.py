@@ -1,31 +1,37 @@
 """The queue's case table: a virtual, line-API table that never loads every case.
 
 It knows only ``desk.case_count(query)`` and asks ``desk.case_window(offset, limit, query)``
-for whole pages of rows as the visible window needs them, keeping a few pages in a small LRU
-cache that a refresh (or a new :class:`~csm_tui.desk.CaseQuery`) throws away. Rendering is
-Textual's line API (``ScrollView`` + ``render_line``), like Textual's own ``DataTable`` and
-``Log``: a fixed header line, then one ``Strip`` per case.
+for whole pages of rows, keeping a few pages in a small LRU cache that a refresh (or a new
+:class:`~csm_tui.desk.CaseQuery`) throws away. Pages are read in a thread worker, ahead of the
+visible window (a screen above, two below), so drawing never waits for SQLite; a new query
+shows its first screen as soon as that is read, and the rest of its page comes after.
+Rendering is Textual's line API (``ScrollView`` + ``render_line``), like Textual's own
+``DataTable`` and ``Log``: a fixed header line, then one ``Strip`` per case, built straight
+from segments with the styles worked out once per repaint (at 100,000 cases a repaint must
+stay within a few milliseconds).
 
 Selection is a set of case ids, never row numbers, so it survives refreshes that move rows:
 ``space`` toggles the row under the cursor, ``shift+up/down`` extend, ``v`` starts a range that
 follows the cursor. Selected rows carry a ``✓`` in the mark column (text, not only colour).
 
 Customer and server text (subject, customer, queue, assignee) goes through ``clean_line`` and is
-drawn as ``rich.text.Text``: it is never parsed as markup.
+drawn as plain segments: it is never parsed as markup.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
-from textual import events
+from textual import events, work
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -33,6 +39,7 @@ from textual.strip import Strip
 
 from csm_tui.desk import CaseQuery, CaseRow, Desk
 from csm_tui.domain.text import clean_line
+from csm_tui.errors import CsmError
 
 #: Shown by the table when the store holds no case yet.
 EMPTY_HINT = "No cases yet — run `csm sync` or press ctrl+r"
@@ -79,6 +86,15 @@ def format_age(now: datetime, then: datetime) -> str:
 class PageCache:
     """Pages of queue rows fetched from the desk, least recently used dropped first.
 
+    The UI thread only ever *peeks* (:meth:`peek`): the table reads pages it will soon show
+    in a thread worker (:meth:`read`, then :meth:`loaded` back on the UI thread), so drawing
+    never waits for SQLite. :meth:`page` and :meth:`row` still read on the spot, for actions
+    that need one case now (open, take, find after a refresh).
+
+    A page may be *partial*: its first rows only (a new query shows its first screen as soon
+    as it is read; the rest of the page comes after). ``generation`` changes whenever the
+    cache is emptied, so pages read for an older query or an older store are dropped.
+
     ``fetched_rows`` and ``fetches`` count what was asked of the desk, so tests (and the
     curious) can see that the table only ever reads windows.
     """
@@ -87,7 +103,7 @@ class PageCache:
         self,
         desk: Desk,
         page_size: int = 200,
-        max_pages: int = 6,
+        max_pages: int = 8,
         query: CaseQuery | None = None,
     ) -> None:
         self.desk = desk
@@ -95,37 +111,90 @@ class PageCache:
         self.max_pages = max_pages
         self.query = query
         self._pages: OrderedDict[int, list[CaseRow]] = OrderedDict()
+        self._partial: set[int] = set()
+        self.generation = 0
         self.fetches = 0
         self.fetched_rows = 0
+        #: Cells of the longest case number stored so far (it only grows: the number column
+        #: keeps its width from view to view).
+        self.longest_number = 0
 
     def clear(self) -> None:
         self._pages.clear()
+        self._partial.clear()
+        self.generation += 1
 
-    def seed(self, number: int, rows: list[CaseRow]) -> None:
-        """Put a page read elsewhere (a worker thread) into the cache."""
+    def _store(self, number: int, rows: list[CaseRow], complete: bool) -> None:
         self._pages[number] = rows
+        self._pages.move_to_end(number)
+        if complete:
+            self._partial.discard(number)
+        else:
+            self._partial.add(number)
+        for row in rows:
+            raw = row.number
+            # clean_line never makes an ASCII number longer: most rows are skipped at once
+            if len(raw) > self.longest_number or not raw.isascii():
+                self.longest_number = max(self.longest_number, cell_len(clean_line(raw)))
         while len(self._pages) > self.max_pages:
-            self._pages.popitem(last=False)
+            dropped, _ = self._pages.popitem(last=False)
+            self._partial.discard(dropped)
+
+    def seed(self, number: int, rows: list[CaseRow], *, complete: bool = True) -> None:
+        """Put a page read elsewhere (a worker thread) into the cache; ``complete=False``:
+        only its first rows."""
+        self._store(number, rows, complete)
+
+    def read(self, number: int, query: CaseQuery | None) -> list[CaseRow]:
+        """Read page ``number`` of ``query`` from the desk (any thread; the cache is left
+        alone: hand the rows to :meth:`loaded` on the UI thread)."""
+        return self.desk.case_window(number * self.page_size, self.page_size, query=query)
+
+    def loaded(self, number: int, rows: list[CaseRow]) -> None:
+        """A page read by :meth:`read` in a worker."""
+        self.fetches += 1
+        self.fetched_rows += len(rows)
+        self._store(number, rows, True)
+
+    def has(self, number: int) -> bool:
+        """Is page ``number`` here in full?"""
+        return number in self._pages and number not in self._partial
 
     def page(self, number: int) -> list[CaseRow]:
         rows = self._pages.get(number)
-        if rows is not None:
+        if rows is not None and number not in self._partial:
             self._pages.move_to_end(number)
             return rows
-        rows = self.desk.case_window(number * self.page_size, self.page_size, query=self.query)
-        self.fetches += 1
-        self.fetched_rows += len(rows)
-        self._pages[number] = rows
-        while len(self._pages) > self.max_pages:
-            self._pages.popitem(last=False)
+        rows = self.read(number, self.query)
+        self.loaded(number, rows)
         return rows
 
     def row(self, index: int) -> CaseRow | None:
+        """Row ``index``, read now if its page is not here."""
         if index < 0:
             return None
         number, at = divmod(index, self.page_size)
-        rows = self.page(number)
+        rows = self._pages.get(number)
+        if rows is None or (at >= len(rows) and number in self._partial):
+            rows = self.page(number)
+        else:
+            self._pages.move_to_end(number)
         return rows[at] if at < len(rows) else None
+
+    def peek(self, index: int) -> CaseRow | None:
+        """Row ``index`` if it is here (None if it is not, or is past the end). Never reads."""
+        if index < 0:
+            return None
+        number, at = divmod(index, self.page_size)
+        rows = self._pages.get(number)
+        return rows[at] if rows is not None and at < len(rows) else None
+
+    def covers(self, index: int) -> bool:
+        """Has the page of row ``index`` been read far enough to say what row it is (a row
+        past the end of a whole page: there is none)?"""
+        number, at = divmod(max(0, index), self.page_size)
+        rows = self._pages.get(number)
+        return rows is not None and (at < len(rows) or number not in self._partial)
 
     def find(self, case_id: str, start: int, stop: int) -> int | None:
         """The index of ``case_id`` among rows ``start .. stop``, or None."""
@@ -147,6 +216,7 @@ class Column:
 
 #: (key, title, preferred width, comfortable width, smallest width); subject takes what is
 #: left. Flexible columns shrink to their comfortable width before any column is dropped.
+#: The number column widens to the longest case number the table has read (``CS-100000``).
 _COLUMNS: tuple[tuple[str, str, int, int, int], ...] = (
     ("number", "Number", 8, 8, 7),
     ("subject", "Subject", 0, 26, 12),
@@ -164,11 +234,14 @@ _DROP_ORDER = ("queue", "assignee", "customer")
 _FLEXIBLE = ("customer", "queue", "assignee")
 
 
-def layout_columns(width: int) -> list[Column]:
+def layout_columns(width: int, number_width: int = 0) -> list[Column]:
     """Fit the columns to ``width`` cells. The subject should get its comfortable width: the
     flexible columns shrink to theirs first, then columns are dropped (queue, assignee,
-    customer); only when even that is not enough does everything shrink to its smallest."""
+    customer); only when even that is not enough does everything shrink to its smallest.
+    The number column is at least ``number_width`` cells (the longest number to show)."""
     spec = {key: (title, pref, comfy, low) for key, title, pref, comfy, low in _COLUMNS}
+    title, pref, comfy, low = spec["number"]
+    spec["number"] = (title, max(pref, number_width), max(comfy, number_width), low)
     all_keys = [key for key, *_ in _COLUMNS]
     candidates = [
         [k for k in all_keys if k not in _DROP_ORDER[:dropped]]
@@ -305,6 +378,17 @@ class CaseTable(ScrollView, can_focus=True, inherit_bindings=False):
         self.cache = PageCache(desk, page_size=self.PAGE_SIZE, query=query)
         self.row_count = 0
         self._columns: list[Column] = layout_columns(80)
+        #: The number column's width, as the columns were last laid out.
+        self._number_width = 0
+        #: Pages being read by a worker (of the cache's current generation).
+        self._loading: set[int] = set()
+        #: Styles of this render pass (None: work them out again).
+        self._palette: _Palette | None = None
+        #: Cell texts of the rows drawn lately, by case id (with the row they came from).
+        self._cells: dict[str, tuple[CaseRow, tuple[str, ...]]] = {}
+        self._header: tuple[tuple[object, ...], Strip] | None = None
+        self._reads_due = False
+        self._palette_checked = False
         #: What the empty table says (the queue screen sets it for views and searches).
         self.empty_hint = EMPTY_HINT
         #: Ids of the selected cases (kept across refreshes and new queries).
@@ -318,6 +402,9 @@ class CaseTable(ScrollView, can_focus=True, inherit_bindings=False):
     def on_mount(self) -> None:
         self.row_count = self.desk.case_count(query=self.case_query)
         self._update_virtual_size()
+        if self.row_count:
+            self.cache.page(0)  # the first screen: drawing never reads, so read it now
+            self._check_number_width()
 
     @property
     def case_query(self) -> CaseQuery | None:
@@ -332,17 +419,28 @@ class CaseTable(ScrollView, can_focus=True, inherit_bindings=False):
         first_page: list[CaseRow] | None = None,
     ) -> None:
         """Show ``query`` from its first row. ``count`` and ``first_page`` may come from a
-        worker thread that already read them; otherwise they are read now."""
+        worker thread that already read them; otherwise they are read now. ``first_page``
+        may be the first screen only: the rest of its page is read after the repaint."""
         self.cache.query = query
         self.cache.clear()
+        self._loading.clear()
         self._anchor = None
         self.row_count = self.desk.case_count(query=query) if count is None else count
         if first_page is not None:
-            self.cache.seed(0, first_page)
+            whole = len(first_page) >= min(self.row_count, self.PAGE_SIZE)
+            self.cache.seed(0, first_page, complete=whole)
+            self._check_number_width()
         self._update_virtual_size()
         self.cursor_row = 0
         self.scroll_to(y=0, animate=False)
         self.refresh()
+        self._read_ahead()  # the rest of the first page, after the repaint
+
+    @property
+    def first_screen_rows(self) -> int:
+        """How many rows a new query should read before its first repaint: a screenful and
+        a few more (the rest of the page comes in the background)."""
+        return min(self.PAGE_SIZE, max(self._body_height, 32) + 8)
 
     @property
     def cursor_case(self) -> CaseRow | None:
@@ -366,6 +464,7 @@ class CaseTable(ScrollView, can_focus=True, inherit_bindings=False):
         old_cursor = self.cursor_row
         screen_line = old_cursor - round(self.scroll_y)
         self.cache.clear()
+        self._loading.clear()
         self.row_count = self.desk.case_count(query=self.case_query)
         self._update_virtual_size()
         new_cursor = old_cursor
@@ -378,7 +477,93 @@ class CaseTable(ScrollView, can_focus=True, inherit_bindings=False):
         self.cursor_row = self._clamp(new_cursor)
         self.scroll_to(y=max(0, self.cursor_row - screen_line), animate=False)
         self._scroll_cursor_into_view()
+        self._check_number_width()
         self.refresh()
+        self._read_ahead()
+
+    # -- reading ahead -----------------------------------------------------------------------
+
+    def _read_ahead(self) -> None:
+        """After the next repaint, have a worker read the pages of the rows on screen, a
+        screen above and two below that are not here yet: scrolling finds its rows already
+        read, and drawing (which never reads) rarely has to show a row as still loading.
+        After the repaint, so that the worker never competes with drawing what is here."""
+        if not self._reads_due:
+            self._reads_due = True
+            self.call_after_refresh(self._start_reads)
+
+    def _start_reads(self) -> None:
+        self._reads_due = False
+        if not self.row_count or not self.is_attached:
+            return
+        top, body = round(self.scroll_y), self._body_height
+        first = max(0, top - body)
+        last = min(self.row_count, top + 3 * body) - 1
+        if last < first:
+            return
+        size = self.PAGE_SIZE
+        near = range(top // size, (min(self.row_count, top + body) - 1) // size + 1)
+        wanted = [
+            n
+            for n in range(first // size, last // size + 1)
+            if not self.cache.has(n) and n not in self._loading
+        ]
+        if not wanted:
+            return
+        wanted.sort(key=lambda n: n not in near)  # the pages on screen first
+        self._loading.update(wanted)
+        self._read_pages(self.cache.generation, self.cache.query, wanted)
+
+    @work(thread=True, group="case-table-pages", exit_on_error=False)
+    def _read_pages(self, generation: int, query: CaseQuery | None, numbers: list[int]) -> None:
+        for number in numbers:
+            if generation != self.cache.generation:
+                return  # a new query or a refresh: these pages are of no use now
+            problem = None
+            try:
+                rows = self.cache.read(number, query)
+            except CsmError as err:
+                rows, problem = [], str(err)  # blank rows until the next refresh reads again
+            with contextlib.suppress(RuntimeError):  # the app is closing
+                self.app.call_from_thread(self._page_read, generation, number, rows, problem)
+
+    def _page_read(
+        self, generation: int, number: int, rows: list[CaseRow], problem: str | None = None
+    ) -> None:
+        if generation != self.cache.generation or not self.is_attached:
+            return
+        self._loading.discard(number)
+        if problem is not None:
+            self.notify(problem, title="Cases not read", severity="error", markup=False)
+        # the rows on screen that were drawn as still loading (a page that completes a first
+        # screen brings the same rows again: those lines need no repaint)
+        top = round(self.scroll_y)
+        on_screen = range(
+            max(top, number * self.PAGE_SIZE),
+            min(top + self._body_height, (number + 1) * self.PAGE_SIZE, self.row_count),
+        )
+        pending = [index for index in on_screen if self.cache.peek(index) is None]
+        self.cache.loaded(number, rows)
+        if self._check_number_width():
+            return  # a wider number column: every line is repainted
+        if pending:
+            y = pending[0] - top + 1
+            self.refresh(Region(0, y, self.size.width, pending[-1] - pending[0] + 1))
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if round(old_value) != round(new_value):
+            self._read_ahead()
+
+    def _check_number_width(self) -> bool:
+        """Widen the number column if a longer case number was read; True if it grew."""
+        if self.cache.longest_number <= self._number_width:
+            return False
+        self._number_width = self.cache.longest_number
+        self._columns = layout_columns(self.scrollable_content_region.width, self._number_width)
+        self._header = None
+        self.refresh()
+        return True
 
     def _clamp(self, index: int) -> int:
         return max(0, min(index, self.row_count - 1)) if self.row_count else 0
@@ -536,9 +721,11 @@ class CaseTable(ScrollView, can_focus=True, inherit_bindings=False):
     # -- rendering -------------------------------------------------------------------------
 
     def on_resize(self, _event: events.Resize) -> None:
-        self._columns = layout_columns(self.scrollable_content_region.width)
+        self._columns = layout_columns(self.scrollable_content_region.width, self._number_width)
+        self._header = None
         self._update_virtual_size()
         self._scroll_cursor_into_view()
+        self._read_ahead()
 
     def on_focus(self) -> None:
         self._refresh_row(self.cursor_row)
@@ -548,67 +735,150 @@ class CaseTable(ScrollView, can_focus=True, inherit_bindings=False):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        self._palette = None
         self.refresh()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # the styles are checked once per repaint: a theme or a parent may have changed them
+        self._palette_checked = False
+        return super().render_lines(crop)
+
+    def _styles(self) -> _Palette:
+        palette = self._palette
+        focus = self.has_focus
+        if palette is not None and not self._palette_checked:
+            # the widget's own style is cheap to work out, its components' are not (Textual
+            # forgets them on every refresh): they are kept while the widget's is the same
+            self._palette_checked = True
+            if palette.base != self.rich_style:
+                palette = None
+        if palette is None or palette.focus != focus:
+            self._palette_checked = True
+            base = self.rich_style
+            get = self.get_component_rich_style
+            rows = {
+                "plain": base,
+                "odd": base + get("case-table--odd"),
+                "selected": base + get("case-table--selected"),
+                "cursor": base
+                + get("case-table--cursor" if focus else "case-table--cursor-blurred"),
+                "header": base + get("case-table--header"),
+                "empty": base + get("case-table--empty"),
+            }
+            palette = self._palette = _Palette(focus, base, rows, {})
+        return palette
+
+    def _styled(self, palette: _Palette, kind: str, component: str | None) -> Style:
+        """The style of a cell of ``component`` on a row of ``kind`` (cursor, odd, ...)."""
+        if component is None:
+            return palette.rows[kind]
+        key = (kind, component)
+        style = palette.cells.get(key)
+        if style is None:
+            style = palette.cells[key] = palette.rows[kind] + self._cell_style(component)
+        return style
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        palette = self._styles()
         if y == 0:
-            return self._render_header(width, base)
+            return self._render_header(width, palette)
         if not self.row_count:
             if y == 2:
-                style = base + self.get_component_rich_style("case-table--empty")
-                return self._strip(Text(" " + self.empty_hint, style=style), width, style)
-            return Strip.blank(width, base)
+                style = palette.rows["empty"]
+                return _line([(" " + self.empty_hint, style)], width, style)
+            return Strip.blank(width, palette.base)
         index = round(self.scroll_y) + y - 1
         if index >= self.row_count:
-            return Strip.blank(width, base)
-        row = self.cache.row(index)
-        if row is None:  # the store shrank under us; the next refresh fixes the count
-            return Strip.blank(width, base)
-        return self._render_case(index, row, width, base)
+            return Strip.blank(width, palette.base)
+        row = self.cache.peek(index)  # drawing never reads: a worker does, ahead of time
+        if row is None:
+            if self.cache.covers(index):  # the store shrank; the next refresh fixes the count
+                return Strip.blank(width, palette.base)
+            self._read_ahead()
+            return self._render_pending(index, width, palette)
+        return self._render_case(index, row, width, palette)
 
-    def _render_header(self, width: int, base: Style) -> Strip:
-        style = base + self.get_component_rich_style("case-table--header")
-        return self._strip(_header_line(self._columns, style), width, style)
+    def _render_header(self, width: int, palette: _Palette) -> Strip:
+        style = palette.rows["header"]
+        key = (tuple(self._columns), width, style)
+        if self._header is None or self._header[0] != key:
+            titles = (" " * GAP).join(_fit(c.title.upper(), c.width) for c in self._columns)
+            self._header = (key, _line([(" " * MARK_WIDTH + titles, style)], width, style))
+        return self._header[1]
 
-    def _render_case(self, index: int, row: CaseRow, width: int, base: Style) -> Strip:
-        selected = row.id in self.selected
+    def _row_kind(self, index: int, selected: bool) -> str:
         if index == self.cursor_row:
-            row_style = self.get_component_rich_style(
-                "case-table--cursor" if self.has_focus else "case-table--cursor-blurred"
-            )
-        elif selected:
-            row_style = self.get_component_rich_style("case-table--selected")
-        elif index % 2:
-            row_style = self.get_component_rich_style("case-table--odd")
-        else:
-            row_style = Style()
-        style = base + row_style
-        line = Text(style=style, end="")
-        values = {
-            "number": (clean_line(row.number), "case-table--number"),
-            "subject": (clean_line(row.subject), None),
-            "customer": (clean_line(row.customer), None),
-            "status": (
-                status_label(row.status),
-                f"case-table--status-{clean_line(row.status).replace('_', '-')}",
-            ),
-            "priority": (priority_label(row.priority), f"case-table--priority-{row.priority}"),
-            "queue": (clean_line(row.queue), None),
-            "assignee": (clean_line(row.assignee) or "—", None),
+            return "cursor"
+        if selected:
+            return "selected"
+        return "odd" if index % 2 else "plain"
+
+    def _render_pending(self, index: int, width: int, palette: _Palette) -> Strip:
+        """A row whose page is still being read: ``…`` in its number cell."""
+        kind = self._row_kind(index, False)
+        style = palette.rows[kind]
+        number = next((c.width for c in self._columns if c.key == "number"), 1)
+        parts = [
+            (" " * MARK_WIDTH, style),
+            (_fit("…", number), self._styled(palette, kind, "case-table--number")),
+        ]
+        return _line(parts, width, style)
+
+    def _texts(self, row: CaseRow) -> tuple[str, ...]:
+        """The cleaned cell texts of ``row`` (remembered while the same row is drawn again)."""
+        cached = self._cells.get(row.id)
+        if cached is not None and cached[0] is row:
+            return cached[1]
+        status = clean_line(row.status)
+        texts = (
+            clean_line(row.number),
+            clean_line(row.subject),
+            clean_line(row.customer),
+            status.replace("_", " "),
+            f"case-table--status-{status.replace('_', '-')}",
+            priority_label(row.priority),
+            f"case-table--priority-{row.priority}",
+            clean_line(row.queue),
+            clean_line(row.assignee) or "—",
+        )
+        if len(self._cells) >= 4 * self.PAGE_SIZE:
+            self._cells.clear()
+        self._cells[row.id] = (row, texts)
+        return texts
+
+    def _render_case(self, index: int, row: CaseRow, width: int, palette: _Palette) -> Strip:
+        selected = row.id in self.selected
+        kind = self._row_kind(index, selected)
+        style = palette.rows[kind]
+        number, subject, customer, status, status_class, priority, priority_class, queue, who = (
+            self._texts(row)
+        )
+        values: dict[str, tuple[str, str | None]] = {
+            "number": (number, "case-table--number"),
+            "subject": (subject, None),
+            "customer": (customer, None),
+            "status": (status, status_class),
+            "priority": (priority, priority_class),
+            "queue": (queue, None),
+            "assignee": (who, None),
             "age": (format_age(self.desk.now(), row.created_at), "case-table--age"),
         }
         if selected:
-            line.append_text(_cell(SELECTED_MARK, MARK_WIDTH, self._cell_style("case-table--mark")))
+            mark = (
+                _fit(SELECTED_MARK, MARK_WIDTH),
+                self._styled(palette, kind, "case-table--mark"),
+            )
         else:
-            line.append(" " * MARK_WIDTH)
+            mark = (" " * MARK_WIDTH, style)
+        parts = [mark]
+        gap = " " * GAP
         for i, column in enumerate(self._columns):
             value, component = values[column.key]
             if i:
-                line.append(" " * GAP)
-            line.append_text(_cell(value, column.width, self._cell_style(component)))
-        return self._strip(line, width, style)
+                parts.append((gap, style))
+            parts.append((_fit(value, column.width), self._styled(palette, kind, component)))
+        return _line(parts, width, style)
 
     def _cell_style(self, component: str | None) -> Style:
         """Only the foreground and weight of a cell's component: the row keeps its background
@@ -618,26 +888,61 @@ class CaseTable(ScrollView, can_focus=True, inherit_bindings=False):
         full = self.get_component_rich_style(component)
         return Style(color=full.color, bold=full.bold, italic=full.italic)
 
-    def _strip(self, line: Text, width: int, style: Style) -> Strip:
-        # Text.render ignores the Text's own style when it has no spans, so the line style
-        # is applied to the segments explicitly.
-        segments = list(line.render(self.app.console))
-        return Strip(segments).apply_style(style).adjust_cell_length(width, style).simplify()
+
+@dataclass
+class _Palette:
+    """The styles of one repaint: working them out for each line was most of its cost."""
+
+    focus: bool
+    base: Style
+    #: The style of each kind of line: plain, odd, selected, cursor, header, empty.
+    rows: dict[str, Style]
+    #: (kind of line, component) -> the style of such a cell on such a line.
+    cells: dict[tuple[str, str], Style]
 
 
-def _cell(value: str, width: int, style: Style | None = None) -> Text:
-    cell = Text(value, style=style or "", no_wrap=True, overflow="ellipsis", end="")
-    cell.truncate(width, overflow="ellipsis", pad=True)
-    return cell
+def _fit(value: str, width: int) -> str:
+    """``value`` in exactly ``width`` cells: cut with ``…`` or padded with spaces (what
+    ``Text.truncate(width, overflow="ellipsis", pad=True)`` does, without a Text)."""
+    if value.isascii():  # one cell a character (clean_line has removed control characters)
+        length = len(value)
+        if length > width:
+            return value[: max(0, width - 1)] + "…"
+        return value + " " * (width - length)
+    length = cell_len(value)
+    if length > width:
+        return set_cell_size(value, max(0, width - 1)) + "…"
+    return value + " " * (width - length)
 
 
-def _header_line(columns: list[Column], style: Style) -> Text:
-    line = Text(" " * MARK_WIDTH, style=style, end="")
-    for i, column in enumerate(columns):
-        if i:
-            line.append(" " * GAP)
-        line.append_text(_cell(column.title.upper(), column.width))
-    return line
+def _line(parts: list[tuple[str, Style]], width: int, style: Style) -> Strip:
+    """One line of ``width`` cells from (text, style) parts: neighbours of one style become
+    one segment; the line is padded (in ``style``) or cut to ``width``."""
+    segments: list[Segment] = []
+    texts: list[str] = []
+    current: Style | None = None
+    cells = 0
+    for text, part_style in parts:
+        cells += len(text) if text.isascii() else cell_len(text)
+        if part_style is current or part_style == current:
+            texts.append(text)
+            continue
+        if texts:
+            segments.append(Segment("".join(texts), current))
+        texts, current = [text], part_style
+    if cells < width:
+        pad = " " * (width - cells)
+        if style is current or style == current:
+            texts.append(pad)
+        else:
+            segments.append(Segment("".join(texts), current))
+            texts, current = [pad], style
+        cells = width
+    if texts:
+        segments.append(Segment("".join(texts), current))
+    if cells == width:
+        return Strip(segments, width)
+    return Strip(segments, cells).adjust_cell_length(width, style).simplify()
 
 
 __all__ = [

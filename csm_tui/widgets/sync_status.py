@@ -84,12 +84,20 @@ class SyncStatusBar(Widget):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.desk = desk
+        #: What the bar shows now (see :meth:`_showing`).
+        self._shown: tuple[object, ...] | None = None
 
     def refresh_status(self, syncing: bool | None = None) -> None:
-        """Re-read ``desk.status`` and repaint."""
+        """Re-read ``desk.status`` and repaint if the bar would say something else (it is
+        asked every few seconds: a repaint that changes nothing is a frame that a keystroke's
+        repaint might have to wait for)."""
         if syncing is not None:
             self.syncing = syncing
-        self.refresh()
+        if self._showing(self.status) != self._shown:
+            self.refresh()
+
+    def _showing(self, status: SyncStatus) -> tuple[object, ...]:
+        return (self.syncing, status, synced_ago(self.desk.now(), status.last_sync_at))
 
     @property
     def status(self) -> SyncStatus:
@@ -97,6 +105,7 @@ class SyncStatusBar(Widget):
 
     def render(self) -> Text:
         status = self.status
+        self._shown = self._showing(status)
         state = "syncing" if self.syncing else status.state
         dim = self.get_component_rich_style("sync-status--dim")
         sep = Text(" · ", style=dim)

@@ -16,10 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -100,6 +101,10 @@ class ViewList(ScrollView, can_focus=True, inherit_bindings=False):
         self._titles: dict[str, str] = {}
         self._counts: dict[str, int] = {}
         self._quiet = False
+        #: Drawn lines by what they show (title, count, width, style): a view change redraws
+        #: two lines, a new count one.
+        self._lines: dict[tuple[object, ...], Strip] = {}
+        self._base: Style | None = None
 
     # -- content ---------------------------------------------------------------------------
 
@@ -111,6 +116,8 @@ class ViewList(ScrollView, can_focus=True, inherit_bindings=False):
         self.refresh()
 
     def show_counts(self, counts: dict[str, int]) -> None:
+        if counts == self._counts:
+            return
         self._counts = dict(counts)
         self.refresh()
 
@@ -137,7 +144,7 @@ class ViewList(ScrollView, can_focus=True, inherit_bindings=False):
 
     def highlight_view(self, view_id: str | None) -> None:
         """Move the highlight without announcing a choice (the screen already knows)."""
-        if view_id not in self._titles:
+        if view_id not in self._titles or view_id == self.highlighted_view:
             return
         self._quiet = True
         try:
@@ -151,7 +158,9 @@ class ViewList(ScrollView, can_focus=True, inherit_bindings=False):
         return max(0, min(index, len(self._titles) - 1))
 
     def watch_highlighted(self, old: int, new: int) -> None:
-        self.refresh()
+        # the two lines that change (a view change must not repaint the whole sidebar)
+        for index in {old, new}:
+            self.refresh(Region(0, index - round(self.scroll_y), self.size.width, 1))
         if new < round(self.scroll_y) or new >= round(self.scroll_y) + self.size.height:
             self.scroll_to(y=max(0, new - self.size.height + 1), animate=False)
         view_id = self.highlighted_view
@@ -186,13 +195,18 @@ class ViewList(ScrollView, can_focus=True, inherit_bindings=False):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        self._base = None
         self.refresh()
 
     # -- rendering -------------------------------------------------------------------------
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._base = self.rich_style  # once per repaint, not once per line
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        base = self.rich_style
+        base = self.rich_style if self._base is None else self._base
         index = round(self.scroll_y) + y
         ids = self.view_ids
         if index >= len(ids):
@@ -202,9 +216,15 @@ class ViewList(ScrollView, can_focus=True, inherit_bindings=False):
             style = base + self.get_component_rich_style(
                 "view-list--highlight" if self.has_focus else "view-list--highlight-blurred"
             )
-        line = Text(" ", end="")
-        line.append_text(
-            view_line(self._titles[ids[index]], self._counts.get(ids[index]), width - 2)
-        )
-        segments = list(line.render(self.app.console))
-        return Strip(segments).apply_style(style).adjust_cell_length(width, style).simplify()
+        view_id = ids[index]
+        key = (self._titles[view_id], self._counts.get(view_id), width, style)
+        strip = self._lines.get(key)
+        if strip is None:
+            line = Text(" ", end="")
+            line.append_text(view_line(key[0], key[1], width - 2))
+            segments = list(line.render(self.app.console))
+            strip = Strip(segments).apply_style(style).adjust_cell_length(width, style).simplify()
+            if len(self._lines) > 256:
+                self._lines.clear()
+            self._lines[key] = strip
+        return strip
