@@ -29,6 +29,7 @@ Nothing here imports Textual.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import re
 import threading
@@ -384,12 +385,15 @@ class Desk:
         """Rows ``offset .. offset+limit`` of the query (all cases, most recently updated
         first, without one)."""
         if query is None:
+            self._ensure_schema()
             return self.reader.case_window(offset, limit)
         if query.sort not in views_mod.SORTS:
             raise CsmError(f"Sort by one of {', '.join(views_mod.SORTS)}, not {query.sort!r}.")
         if limit <= 0:
             return []
         self._ensure_schema()
+        if query.sort == "sla":
+            self.refresh_sla()  # edits since the last sync: a few cases, if any
         where, params = self._where(query)
         order = views_mod.order_by(query.sort, query.descending)
         walk: str | None = None
@@ -402,7 +406,7 @@ class Desk:
                 return []
             total = self.reader.total_cases()
             if (offset + limit) * total <= WALK_WITHIN * matches:
-                walk = views_mod.SORT_INDEXES[query.sort]
+                walk = views_mod.SORT_INDEXES.get(query.sort)
         return self.reader.window_where(where, params, order, offset, limit, walk=walk)
 
     def case_ids(self, query: CaseQuery | None = None) -> list[str]:
@@ -514,7 +518,11 @@ class Desk:
             self._status = replace(
                 self._status, state="online", last_sync_at=report.finished_at, error=None
             )
-            return report
+        # Here, in the sync's thread, so that the queue's SLA column and sort find the
+        # pulled cases computed (a failure here is not a failed sync: the next read retries).
+        with contextlib.suppress(CsmError):
+            self.refresh_sla()
+        return report
 
     # -- commands (each one store transaction: the local change and its outbox rows) -----
 
@@ -1566,6 +1574,26 @@ class Desk:
                 if was_enabled:
                     gc.enable()
         return {i: known[i] for i in case_ids if i in known}
+
+    def refresh_sla(self) -> int:
+        """Compute the next breach of every case marked since the last call (pulled,
+        edited, or all of them after a policy change) into the store's SLA index, which the
+        queue's SLA column and sort read. A batch per write transaction; returns how many
+        cases were computed. Cheap when nothing is marked (one indexed read)."""
+        from csm_tui.store import sla_index
+
+        self._ensure_schema()
+        if not self.reader.has_table("case_sla_dirty"):
+            return 0
+        if not sla_index.has_dirty(self._outbox().read()):
+            return 0
+        done = 0
+        while True:
+            with self._outbox().transaction() as conn:
+                n = sla_index.refresh_batch(conn, self.sla_watch)
+            if not n:
+                return done
+            done += n
 
     def sla_states(self, case_id: str, now: datetime | None = None) -> list[MetricState]:
         """Every metric state of one case at ``now`` (the case screen's badges), or []

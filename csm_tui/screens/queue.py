@@ -289,6 +289,12 @@ class QueueScreen(DeskAccess, Screen[None]):
         self.call_after_refresh(self.refresh_counts)
         # after the first paint: what the desk made for it lives as long as the desk
         self.call_after_refresh(collector.settle)
+        # the SLA column counts down (every 15 s in low-bandwidth mode)
+        self.set_interval(getattr(self.app, "tick_seconds", 1.0), self._tick_sla)
+
+    def _tick_sla(self) -> None:
+        if self.is_current:
+            self.table.tick_sla()
 
     async def _mount_footer(self) -> None:
         await self.mount(DeskFooter())
@@ -346,6 +352,10 @@ class QueueScreen(DeskAccess, Screen[None]):
     def _on_cases_changed(self, _case_ids: set[str]) -> None:
         self.refresh_cases()
 
+    def _sla_computed(self) -> None:
+        if self.is_attached:
+            self.table.refresh_rows()
+
     def _on_sync_status(self, syncing: bool) -> None:
         self.query_one(SyncStatusBar).refresh_status(syncing)
 
@@ -365,6 +375,10 @@ class QueueScreen(DeskAccess, Screen[None]):
         counts: dict[str, int] | None = None
         views: list[Any] | None = None
         try:
+            # the SLA column of cases changed without a sync (offline edits), or of every
+            # case on a store this version opens first: computed here, off the UI thread
+            if self.desk.refresh_sla():
+                self.app.call_from_thread(self._sla_computed)
             # the views too: a sync may bring a new queue (and with it a new view)
             views = list(self.desk.views())
             counts = self.desk.view_counts()
@@ -471,6 +485,18 @@ class QueueScreen(DeskAccess, Screen[None]):
         self.set_timer(LATE_HIGHLIGHT, self._highlight_view)
         self.table.clear_selection()  # a selection never reaches into a view out of sight
         self.requery()
+
+    def show_query(self, view_id: str, search: str = "") -> None:
+        """Show a view with ``search`` typed on top of it (the SLA panel's drill-downs)."""
+        if search != self.search_text:
+            self.search_text = search
+            # its Changed event then finds the text already applied
+            self.search_box.value = search
+            if view_id == self.view_id:
+                self.requery()
+        if view_id != self.view_id:
+            self.show_view(view_id)
+        self.table.focus()
 
     def _highlight_view(self) -> None:
         if self.is_attached:

@@ -42,6 +42,11 @@ class CaseRow:
     created_at: datetime
     updated_at: datetime
     version: int
+    #: The next breach (naive UTC) from the store's SLA index: ``datetime.max`` when there is
+    #: nothing to breach, None when not computed yet (or read outside the queue's windows).
+    sla_due: datetime | None = None
+    #: When that case turns at risk (naive UTC), if it has a breach ahead.
+    sla_risk: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -192,6 +197,15 @@ LEFT JOIN queue AS q ON q.id = c.queue_id
 LEFT JOIN agent AS a ON a.id = c.assignee_id
 """
 
+#: The queue's rows: a case and its next breach (``case_sla``: see store/sla_index.py).
+_ROW_SELECT = (
+    _CASE_SELECT.replace(
+        "c.tags, c.created_at, c.updated_at, c.version\n",
+        "c.tags, c.created_at, c.updated_at, c.version, s.due_at, s.at_risk_at\n",
+    )
+    + "LEFT JOIN case_sla AS s ON s.case_id = c.id\n"
+)
+
 _CUSTOMER_SELECT = """
 SELECT p.first_name, p.last_name, p.customer_number, p.language, p.email, p.phone,
        coalesce(acc.name, ''), coalesce(acc.tier, '')
@@ -322,7 +336,15 @@ def _case_row(r: tuple[Any, ...]) -> CaseRow:
         created_at=_time(r[10]),
         updated_at=_time(r[11]),
         version=int(r[12]),
+        sla_due=_sla_time(r[13]) if len(r) > 13 else None,
+        sla_risk=_sla_time(r[14]) if len(r) > 14 else None,
     )
+
+
+def _sla_time(text: str | None) -> datetime | None:
+    from csm_tui.store.sla_index import parse
+
+    return parse(text)
 
 
 class StoreReader:
@@ -372,7 +394,7 @@ class StoreReader:
 
     def case_window(self, offset: int, limit: int) -> list[CaseRow]:
         """Cases ``offset .. offset+limit`` of the queue, most recently updated first."""
-        sql = _CASE_SELECT + " ORDER BY c.updated_at DESC, c.id DESC LIMIT ? OFFSET ?"
+        sql = _ROW_SELECT + " ORDER BY c.updated_at DESC, c.id DESC LIMIT ? OFFSET ?"
         return [_case_row(r) for r in self._all(sql, (max(0, limit), max(0, offset)))]
 
     def data_version(self) -> int:
@@ -442,10 +464,14 @@ class StoreReader:
         inner = 'SELECT c.rowid FROM "case" AS c'
         if walk is not None:
             inner += f" INDEXED BY {walk}"
+        if "s." in order:
+            # by next breach: walk the SLA index and look each case up (every case has a
+            # row there once Desk.refresh_sla ran; one edited since waits for the next)
+            inner = 'SELECT c.rowid FROM case_sla AS s JOIN "case" AS c ON c.id = s.case_id'
         if where:
             inner += " WHERE " + " AND ".join(where)
         inner += f" ORDER BY {order} LIMIT ? OFFSET ?"
-        sql = _CASE_SELECT + f" WHERE c.rowid IN ({inner}) ORDER BY {order}"
+        sql = _ROW_SELECT + f" WHERE c.rowid IN ({inner}) ORDER BY {order}"
         args = (*params, max(0, limit), max(0, offset))
         return [_case_row(r) for r in self._all(sql, args)]
 

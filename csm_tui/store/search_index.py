@@ -40,7 +40,7 @@ import sqlite3
 from typing import Any
 
 #: Bumped when anything below changes; the store keeps it in sync_state.
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 SCHEMA_KEY = "search_schema"
 
 PRIORITY_RANK_SQL = (
@@ -188,7 +188,107 @@ _OBJECTS: tuple[tuple[str, str], ...] = (
     ),
 )
 
-_REQUIRED_TABLES = ("case", "message", "contact", "sync_state")
+
+#: Mark one case for the SLA index (``case_sla``, see :mod:`csm_tui.store.sla_index`).
+#: Not ``INSERT OR IGNORE``: a trigger takes the conflict policy of the statement that fired
+#: it (a pulled case's upsert), so a duplicate must never be attempted.
+def _sla_dirty(case_id: str) -> str:
+    return (
+        f"INSERT INTO case_sla_dirty (case_id) SELECT {case_id} WHERE NOT EXISTS "
+        f"(SELECT 1 FROM case_sla_dirty WHERE case_id = {case_id});"
+    )
+
+
+def _sla_dirty_all(select: str) -> str:
+    """Mark the cases (``c.id``) a ``FROM ... WHERE ...`` selects."""
+    return (
+        f"INSERT INTO case_sla_dirty (case_id) SELECT c.id {select} AND NOT EXISTS "
+        "(SELECT 1 FROM case_sla_dirty AS d WHERE d.case_id = c.id);"
+    )
+
+
+#: The queue's SLA column and sort: each case's next breach, kept in ``case_sla`` and
+#: recomputed for the cases in ``case_sla_dirty``. Whatever moves an SLA clock marks its cases:
+#: the case itself, its messages (customer writes, replies, status events), its contact's
+#: account (the support tier picks the policy), and the policies (every case).
+_SLA_OBJECTS: tuple[tuple[str, str], ...] = (
+    (
+        "case_sla",
+        "CREATE TABLE case_sla (case_id TEXT PRIMARY KEY NOT NULL, due_at TEXT NOT NULL, "
+        "at_risk_at TEXT, metric TEXT) WITHOUT ROWID",
+    ),
+    ("ix_case_sla_due", "CREATE INDEX ix_case_sla_due ON case_sla (due_at, case_id)"),
+    (
+        "case_sla_dirty",
+        "CREATE TABLE case_sla_dirty (case_id TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID",
+    ),
+    (
+        "case_sla_ai",
+        f'CREATE TRIGGER case_sla_ai AFTER INSERT ON "case" BEGIN {_sla_dirty("NEW.id")} END',
+    ),
+    (
+        "case_sla_au",
+        f'CREATE TRIGGER case_sla_au AFTER UPDATE ON "case" BEGIN {_sla_dirty("NEW.id")} END',
+    ),
+    (
+        "case_sla_ad",
+        'CREATE TRIGGER case_sla_ad AFTER DELETE ON "case" BEGIN '
+        "DELETE FROM case_sla WHERE case_id = OLD.id; "
+        "DELETE FROM case_sla_dirty WHERE case_id = OLD.id; END",
+    ),
+    (
+        "message_sla_ai",
+        f"CREATE TRIGGER message_sla_ai AFTER INSERT ON message BEGIN "
+        f"{_sla_dirty('NEW.case_id')} END",
+    ),
+    (
+        "message_sla_au",
+        "CREATE TRIGGER message_sla_au AFTER UPDATE ON message BEGIN "
+        f"{_sla_dirty('OLD.case_id')} {_sla_dirty('NEW.case_id')} END",
+    ),
+    (
+        "message_sla_ad",
+        f"CREATE TRIGGER message_sla_ad AFTER DELETE ON message BEGIN "
+        f"{_sla_dirty('OLD.case_id')} END",
+    ),
+    (
+        "contact_sla_au",
+        "CREATE TRIGGER contact_sla_au AFTER UPDATE OF account_id ON contact "
+        "WHEN OLD.account_id IS NOT NEW.account_id BEGIN "
+        + _sla_dirty_all('FROM "case" AS c WHERE c.contact_id = NEW.id')
+        + " END",
+    ),
+    (
+        "account_sla_au",
+        "CREATE TRIGGER account_sla_au AFTER UPDATE OF tier ON account "
+        "WHEN OLD.tier IS NOT NEW.tier BEGIN "
+        + _sla_dirty_all(
+            'FROM "case" AS c JOIN contact AS p ON p.id = c.contact_id WHERE p.account_id = NEW.id'
+        )
+        + " END",
+    ),
+    (
+        "sla_config_ai",
+        "CREATE TRIGGER sla_config_ai AFTER INSERT ON sla_config BEGIN "
+        + _sla_dirty_all('FROM "case" AS c WHERE 1')
+        + " END",
+    ),
+    (
+        "sla_config_au",
+        "CREATE TRIGGER sla_config_au AFTER UPDATE ON sla_config BEGIN "
+        + _sla_dirty_all('FROM "case" AS c WHERE 1')
+        + " END",
+    ),
+    (
+        "sla_config_ad",
+        "CREATE TRIGGER sla_config_ad AFTER DELETE ON sla_config BEGIN "
+        + _sla_dirty_all('FROM "case" AS c WHERE 1')
+        + " END",
+    ),
+)
+_OBJECTS = _OBJECTS + _SLA_OBJECTS
+
+_REQUIRED_TABLES = ("case", "message", "contact", "account", "sla_config", "sync_state")
 
 
 def _exec(conn: Any, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -286,3 +386,7 @@ def rebuild(conn: sqlite3.Connection) -> None:
         "THEN c.tags ELSE '[]' END) AS j WHERE j.type = 'text' AND trim(j.value) != ''",
     )
     _exec(conn, "INSERT INTO case_fts (case_fts) VALUES ('optimize')")
+    # every case's SLA is computed again (store/sla_index.py), outside this transaction
+    _exec(conn, "DELETE FROM case_sla")
+    _exec(conn, "DELETE FROM case_sla_dirty")
+    _exec(conn, 'INSERT INTO case_sla_dirty (case_id) SELECT id FROM "case"')

@@ -278,7 +278,6 @@ SORT_INDEXES = {
     "updated": "ix_case_updated",
     "created": "ix_case_created",
     "priority": "ix_case_rank_updated",
-    "sla": "ix_case_rank_created",
 }
 
 
@@ -290,8 +289,9 @@ def order_by(sort: str, descending: bool) -> str:
     elif sort == "priority":
         keys = [(_RANK, True), ("c.updated_at", True), ("c.id", True)]
     elif sort == "sla":
-        # Until the SLA engine exists: the most pressing first, then the oldest.
-        keys = [(_RANK, True), ("c.created_at", False), ("c.id", False)]
+        # The next breach first (the SLA index, store/sla_index.py: cases with nothing to
+        # breach carry a due time after every real one, so they come last).
+        keys = [("s.due_at", False), ("s.case_id", False)]
     else:
         keys = [("c.updated_at", True), ("c.id", True)]
     return ", ".join(f"{expr} {'DESC' if desc == descending else 'ASC'}" for expr, desc in keys)

@@ -66,6 +66,49 @@ def status_label(status: str) -> str:
     return clean_line(status).replace("_", " ")
 
 
+#: The SLA column's symbols: the text says what the colour says (never colour alone).
+SLA_MARKS: dict[str, str] = {"breached": "✖", "at-risk": "⚠", "ok": "●", "none": ""}
+#: Under this many seconds left (or over), the countdown shows seconds too.
+SLA_SECONDS_UNDER = 600
+
+
+def format_countdown(seconds: float) -> str:
+    """Time to a breach, short: ``4m12s`` under 10 minutes, ``25m``, ``3h10``, ``2d04h``;
+    negative (``-1h05``) once it is past."""
+    sign = "-" if seconds < 0 else ""
+    left = int(abs(seconds))
+    minutes, secs = divmod(left, 60)
+    if left < SLA_SECONDS_UNDER:
+        return f"{sign}{minutes}m{secs:02d}s"
+    if minutes < 60:
+        return f"{sign}{minutes}m"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{sign}{hours}h{minutes:02d}"
+    days, hours = divmod(hours, 24)
+    if days > 99:
+        return f"{sign}99d+"
+    return f"{sign}{days}d{hours:02d}h"
+
+
+def sla_cell(now: datetime, due: datetime | None, at_risk: datetime | None) -> tuple[str, str]:
+    """The SLA column of a case: (text, state) with state ``breached``, ``at-risk``, ``ok``
+    or ``none``: ``—`` for nothing to breach (solved, closed, paused; ``datetime.max``), ``…``
+    while not computed yet (None)."""
+    if due is None:
+        return "…", "none"
+    if due == datetime.max:
+        return "—", "none"
+    left = (due - now).total_seconds()
+    if left < 0:
+        state = "breached"
+    elif at_risk is not None and now >= at_risk:
+        state = "at-risk"
+    else:
+        state = "ok"
+    return f"{SLA_MARKS[state]} {format_countdown(left)}", state
+
+
 def format_age(now: datetime, then: datetime) -> str:
     """A short age: ``12m``, ``5h``, ``3d``, ``8w``, ``2y`` (never negative)."""
     seconds = max(0, int((now - then).total_seconds()))
@@ -223,6 +266,7 @@ _COLUMNS: tuple[tuple[str, str, int, int, int], ...] = (
     ("customer", "Customer", 16, 12, 8),
     ("status", "Status", 7, 7, 7),
     ("priority", "Priority", 9, 9, 9),
+    ("sla", "SLA", 9, 9, 9),
     ("queue", "Queue", 12, 10, 6),
     ("assignee", "Assignee", 14, 10, 6),
     ("age", "Age", 4, 4, 4),
@@ -316,6 +360,10 @@ class CaseTable(ScrollView, can_focus=True, inherit_bindings=False):
         "case-table--status-on-hold",
         "case-table--status-solved",
         "case-table--status-closed",
+        "case-table--sla-breached",
+        "case-table--sla-at-risk",
+        "case-table--sla-ok",
+        "case-table--sla-none",
     }
 
     DEFAULT_CSS = """
@@ -345,6 +393,10 @@ class CaseTable(ScrollView, can_focus=True, inherit_bindings=False):
         & > .case-table--status-on-hold { color: $status-on-hold; }
         & > .case-table--status-solved { color: $status-solved; }
         & > .case-table--status-closed { color: $status-closed; }
+        & > .case-table--sla-breached { color: $sla-breach; text-style: bold; }
+        & > .case-table--sla-at-risk { color: $sla-at-risk; text-style: bold; }
+        & > .case-table--sla-ok { color: $sla-ok; }
+        & > .case-table--sla-none { color: $foreground-muted; }
     }
     """
 
@@ -387,6 +439,10 @@ class CaseTable(ScrollView, can_focus=True, inherit_bindings=False):
         #: Cell texts of the rows drawn lately, by case id (with the row they came from).
         self._cells: dict[str, tuple[CaseRow, tuple[str, ...]]] = {}
         self._header: tuple[tuple[object, ...], Strip] | None = None
+        #: The instant of the repaint in progress (None between repaints).
+        self._now: datetime | None = None
+        #: The SLA text each case was last drawn with (the countdown tick compares).
+        self._sla_shown: dict[str, str] = {}
         self._reads_due = False
         self._palette_checked = False
         #: What the empty table says (the queue screen sets it for views and searches).
@@ -741,7 +797,34 @@ class CaseTable(ScrollView, can_focus=True, inherit_bindings=False):
     def render_lines(self, crop: Region) -> list[Strip]:
         # the styles are checked once per repaint: a theme or a parent may have changed them
         self._palette_checked = False
-        return super().render_lines(crop)
+        # one instant for every row of a repaint (the SLA column and the age)
+        self._now = self.desk.now()
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._now = None
+
+    # -- the SLA countdown ---------------------------------------------------------------
+
+    def tick_sla(self) -> None:
+        """Repaint the rows on screen whose SLA countdown reads differently now (the queue
+        calls this every ``app.tick_seconds``): a second's tick repaints a row only when its
+        text moves, which far from a breach is once a minute or less."""
+        if not self.row_count or not self.is_attached:
+            return
+        now = self.desk.now()
+        top = round(self.scroll_y)
+        lines = []
+        for index in range(top, min(top + self._body_height, self.row_count)):
+            row = self.cache.peek(index)
+            if row is None:
+                continue
+            text, _state = sla_cell(now, row.sla_due, row.sla_risk)
+            if self._sla_shown.get(row.id) != text:
+                lines.append(index - top + 1)
+        if lines:
+            first, last = lines[0], lines[-1]
+            self.refresh(Region(0, first, self.size.width, last - first + 1))
 
     def _styles(self) -> _Palette:
         palette = self._palette
@@ -844,6 +927,7 @@ class CaseTable(ScrollView, can_focus=True, inherit_bindings=False):
         )
         if len(self._cells) >= 4 * self.PAGE_SIZE:
             self._cells.clear()
+            self._sla_shown.clear()
         self._cells[row.id] = (row, texts)
         return texts
 
@@ -854,6 +938,9 @@ class CaseTable(ScrollView, can_focus=True, inherit_bindings=False):
         number, subject, customer, status, status_class, priority, priority_class, queue, who = (
             self._texts(row)
         )
+        now = self._now or self.desk.now()
+        sla_text, sla_state = sla_cell(now, row.sla_due, row.sla_risk)
+        self._sla_shown[row.id] = sla_text
         values: dict[str, tuple[str, str | None]] = {
             "number": (number, "case-table--number"),
             "subject": (subject, None),
@@ -862,7 +949,8 @@ class CaseTable(ScrollView, can_focus=True, inherit_bindings=False):
             "priority": (priority, priority_class),
             "queue": (queue, None),
             "assignee": (who, None),
-            "age": (format_age(self.desk.now(), row.created_at), "case-table--age"),
+            "age": (format_age(now, row.created_at), "case-table--age"),
+            "sla": (sla_text, f"case-table--sla-{sla_state}"),
         }
         if selected:
             mark = (

@@ -29,6 +29,7 @@ from csm_tui.widgets.case_table import (
     format_age,
     layout_columns,
     priority_label,
+    sla_cell,
     status_label,
 )
 from csm_tui.widgets.view_list import ViewList
@@ -215,6 +216,10 @@ def reference_line(table: CaseTable, index: int, row: CaseRow) -> Strip:
         "queue": (clean_line(row.queue), None),
         "assignee": (clean_line(row.assignee) or "—", None),
         "age": (format_age(table.desk.now(), row.created_at), "case-table--age"),
+        "sla": (
+            sla_cell(table.desk.now(), row.sla_due, row.sla_risk)[0],
+            f"case-table--sla-{sla_cell(table.desk.now(), row.sla_due, row.sla_risk)[1]}",
+        ),
     }
     line = Text(style=style, end="")
     if selected:

@@ -121,9 +121,11 @@ def test_sorts_both_ways(desk: Desk) -> None:
     assert ids(desk, sort="updated", descending=False) == ["c5", "c3", "c6", "c2", "c1", "c4"]
     assert ids(desk, sort="created") == ["c6", "c4", "c2", "c1", "c3", "c5"]
     assert ids(desk, sort="priority") == ["c1", "c6", "c2", "c3", "c5", "c4"]
-    # Until the SLA engine: the most pressing first, the oldest first within a priority.
-    assert ids(desk, sort="sla") == ["c1", "c6", "c2", "c5", "c3", "c4"]
-    assert ids(desk, sort="sla", descending=False) == ["c4", "c3", "c5", "c2", "c6", "c1"]
+    # Next breach first (default policies): c1 urgent first reply due 11-15 10:00, c2 high
+    # 11-18 13:00 (business hours), c6 urgent on hold 11-19 10:00, c3 pending resolution
+    # 11-24 09:00; solved c4 and closed c5 have nothing to breach and come last.
+    assert ids(desk, sort="sla") == ["c1", "c2", "c6", "c3", "c4", "c5"]
+    assert ids(desk, sort="sla", descending=False) == ["c5", "c4", "c3", "c6", "c2", "c1"]
     with pytest.raises(CsmError, match="Sort by one of"):
         ids(desk, sort="random")
 
