@@ -422,13 +422,21 @@ def server(
     workers: Annotated[
         int, typer.Option(min=1, max=64, help="Worker processes sharing the database.")
     ] = 1,
+    escalation_interval: Annotated[
+        float | None,
+        typer.Option(
+            min=0,
+            help="Seconds between SLA escalation scans (0: off; default 60, or "
+            "CSM_SERVER_ESCALATION_INTERVAL).",
+        ),
+    ] = None,
 ) -> None:
     """Run the case server."""
     if ctx.invoked_subcommand is not None:
         return
     from csm_tui.server.run import serve
 
-    serve(db, host=host, port=port, workers=workers)
+    serve(db, host=host, port=port, workers=workers, escalation_interval=escalation_interval)
 
 
 @server_app.command("add-agent")

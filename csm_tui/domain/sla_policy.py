@@ -425,7 +425,10 @@ def policies_from_toml(text: str) -> tuple[dict[str, BusinessCalendar], list[Sla
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"The SLA file is not valid TOML ({exc}).") from None
-    _no_other_keys(data, {"calendar", "policy"}, "the SLA file")
+    _no_other_keys(data, {"calendar", "policy", "escalation"}, "the SLA file")
+    from csm_tui.domain.escalation import escalations_from_toml  # it needs Metric from here
+
+    escalations_from_toml(text)  # the rules are part of the file: refused with it
     calendars: dict[str, BusinessCalendar] = {}
     for raw in _tables(data.get("calendar", []), "calendar"):
         cal = _calendar_from(raw)

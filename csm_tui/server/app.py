@@ -41,6 +41,7 @@ from csm_tui.server.compression import (
     inflate,
 )
 from csm_tui.server.db import make_engine
+from csm_tui.server.escalation import add_escalation_routes, escalate_every
 from csm_tui.server.stream import (
     POLL_INTERVAL_SECONDS,
     ChangeWatcher,
@@ -79,6 +80,7 @@ def make_server_app(
     poll_interval: float = POLL_INTERVAL_SECONDS,
     presence_ttl: float = wire.PRESENCE_TTL_SECONDS,
     clock: Callable[[], datetime] = utcnow,
+    escalation_interval: float | None = None,
 ) -> FastAPI:
     """Build the case server app on ``engine`` (made from ``db_url`` when not given).
 
@@ -101,6 +103,12 @@ def make_server_app(
         watcher = ChangeWatcher(engine, poll_interval)
         app.state.watcher = watcher
         loop = asyncio.get_running_loop()
+        # The SLA escalation scan (server/escalation.py), when asked for.
+        scan = (
+            asyncio.create_task(escalate_every(engine, escalation_interval, clock))
+            if escalation_interval
+            else None
+        )
         with exit_signals_set(lambda: loop.call_soon_threadsafe(watcher.begin_shutdown)):
             try:
                 yield
@@ -133,6 +141,7 @@ def make_server_app(
     _add_push_route(app)
     _add_stream_route(app)
     _add_presence_routes(app)
+    add_escalation_routes(app, clock)
     return app
 
 

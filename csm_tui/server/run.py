@@ -26,6 +26,10 @@ from csm_tui.sync.wire import HEARTBEAT_SECONDS
 ENV_DB_URL = "CSM_SERVER_DB_URL"
 ENV_HEARTBEAT = "CSM_SERVER_HEARTBEAT"
 ENV_POLL_INTERVAL = "CSM_SERVER_POLL_INTERVAL"
+ENV_ESCALATION_INTERVAL = "CSM_SERVER_ESCALATION_INTERVAL"
+
+#: Seconds between SLA escalation scans (server/escalation.py) unless told otherwise; 0 is off.
+ESCALATION_INTERVAL_SECONDS = 60.0
 
 #: Seconds uvicorn waits for open responses on shutdown before cancelling them; live streams
 #: end on the signal already, this only bounds a stuck request.
@@ -45,6 +49,19 @@ def _env_seconds(name: str, default: float) -> float:
     return value
 
 
+def _escalation_interval(value: float | None) -> float:
+    """The scan interval: ``value``, else ``CSM_SERVER_ESCALATION_INTERVAL``, else the
+    default; 0 turns the periodic scan off (a lead can still run it)."""
+    if value is not None:
+        if value < 0:
+            raise ValueError("The escalation interval is a number of seconds, 0 for off.")
+        return value
+    raw = os.environ.get(ENV_ESCALATION_INTERVAL, "").strip()
+    if raw in ("0", "0.0"):
+        return 0.0
+    return _env_seconds(ENV_ESCALATION_INTERVAL, ESCALATION_INTERVAL_SECONDS)
+
+
 def app_from_env() -> FastAPI:
     """App factory for uvicorn worker processes (``factory=True``).
 
@@ -59,6 +76,7 @@ def app_from_env() -> FastAPI:
         db_url,
         heartbeat=_env_seconds(ENV_HEARTBEAT, HEARTBEAT_SECONDS),
         poll_interval=_env_seconds(ENV_POLL_INTERVAL, POLL_INTERVAL_SECONDS),
+        escalation_interval=_escalation_interval(None),
     )
 
 
@@ -71,6 +89,7 @@ def serve(
     log_level: str = "warning",
     heartbeat: float | None = None,
     poll_interval: float | None = None,
+    escalation_interval: float | None = None,
 ) -> None:
     """Serve the case server on ``host:port`` until interrupted; prints nothing of its own.
 
@@ -81,11 +100,17 @@ def serve(
         raise ValueError("The case server needs at least one worker.")
     heartbeat = heartbeat or _env_seconds(ENV_HEARTBEAT, HEARTBEAT_SECONDS)
     poll_interval = poll_interval or _env_seconds(ENV_POLL_INTERVAL, POLL_INTERVAL_SECONDS)
+    escalation = _escalation_interval(escalation_interval)
     engine = make_engine(db_url)
     try:
         init_db(engine)
         if workers == 1:
-            app = make_server_app(engine=engine, heartbeat=heartbeat, poll_interval=poll_interval)
+            app = make_server_app(
+                engine=engine,
+                heartbeat=heartbeat,
+                poll_interval=poll_interval,
+                escalation_interval=escalation,
+            )
             uvicorn.run(
                 app,
                 host=host,
@@ -100,6 +125,7 @@ def serve(
     os.environ[ENV_DB_URL] = db_url
     os.environ[ENV_HEARTBEAT] = str(heartbeat)
     os.environ[ENV_POLL_INTERVAL] = str(poll_interval)
+    os.environ[ENV_ESCALATION_INTERVAL] = str(escalation)
     uvicorn.run(
         f"{__name__}:app_from_env",
         factory=True,

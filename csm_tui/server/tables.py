@@ -110,8 +110,22 @@ class Presence(SQLModel, table=True):
     seen_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(), index=True)
 
 
+class EscalationLog(SQLModel, table=True):
+    """One SLA escalation done (``server/escalation.py``): a rule's action on one cycle of
+    one metric of one case. The key is what makes it once only, across workers."""
+
+    __tablename__ = "sla_escalation"
+
+    case_id: str = Field(primary_key=True, max_length=36)
+    rule: str = Field(primary_key=True, max_length=64)
+    metric: str = Field(primary_key=True, max_length=32)
+    cycle_start: datetime = Field(primary_key=True, sa_type=DateTime())
+    at: datetime = Field(default_factory=utcnow, sa_type=DateTime())
+
+
 def server_tables() -> list[Any]:
     return [
+        EscalationLog.__table__,  # type: ignore[attr-defined]
         AgentToken.__table__,  # type: ignore[attr-defined]
         ChangeLog.__table__,  # type: ignore[attr-defined]
         ClientState.__table__,  # type: ignore[attr-defined]
