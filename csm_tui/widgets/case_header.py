@@ -1,5 +1,6 @@
 """The case header: number and subject, then status, priority, channel, queue, assignee,
-tags and times. Subject, queue, assignee and tags are untrusted and drawn as cleaned ``Text``."""
+tags and times, and the SLA badges (``sla_badges``). Subject, queue, assignee and tags are
+untrusted and drawn as cleaned ``Text``."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from csm_tui.desk import CaseRow
 from csm_tui.domain.text import clean_line
 from csm_tui.widgets.case_table import priority_label, status_label
 from csm_tui.widgets.message_view import format_time
+from csm_tui.widgets.sla_badges import SlaBadges
 
 _KNOWN_STATUSES = {"new", "open", "pending", "on_hold", "solved", "closed"}
 _KNOWN_PRIORITIES = {"low", "normal", "high", "urgent"}
@@ -90,3 +92,4 @@ class CaseHeader(Vertical):
             + _field("updated", format_time(case.updated_at)),
             classes="case-meta",
         )
+        yield SlaBadges(case.id, id="sla-badges")

@@ -111,3 +111,20 @@ async def test_an_offline_reply_updates_the_column_without_a_sync(desk: Desk, cl
         await settle(app, pilot)
         assert table.cache.peek(table.index_of("c2") or 0) is not None
         assert "✖" not in line_of(table, "c2")
+
+
+async def test_the_case_header_shows_each_metric_counting_down(desk: Desk, clock: Clock) -> None:
+    from csm_tui.widgets.sla_badges import SlaBadges
+    from tests.functional.pilot_support import open_case
+
+    app = start(desk)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(app, pilot)
+        screen = await open_case(app, pilot, "c3")
+        await settle(app, pilot)
+        badges = screen.query_one(SlaBadges)
+        text = badges.render().plain
+        # c3 is pending: the resolution clock runs (at risk), the reply clocks wait
+        assert "⚠ Resolution 4d00h" in text, text
+        clock.now += timedelta(days=4, minutes=1)
+        assert "✖ Resolution -1m00s" in badges.render().plain
