@@ -426,8 +426,9 @@ class Desk:
 
         if self.reader.state(search_index.SCHEMA_KEY) != search_index.SCHEMA_VERSION:
             if self.reader.has_table("case") and self.reader.has_table("sync_state"):
-                with self._outbox().transaction() as conn:
-                    search_index.ensure(conn)
+                # The engine creates the tables a store this old lacks (the index reads
+                # some of them), then brings the index up to date (store/engine.py).
+                _ = self.store
             else:
                 return  # no store yet: make_store_engine creates it all on the first sync
         self._schema_checked = True

@@ -465,9 +465,15 @@ class StoreReader:
         if walk is not None:
             inner += f" INDEXED BY {walk}"
         if "s." in order:
-            # by next breach: walk the SLA index and look each case up (every case has a
-            # row there once Desk.refresh_sla ran; one edited since waits for the next)
-            inner = 'SELECT c.rowid FROM case_sla AS s JOIN "case" AS c ON c.id = s.case_id'
+            # By next breach, from the SLA index (every case has a row there once
+            # Desk.refresh_sla ran; one edited since waits for the next). A walk goes along
+            # the due times and looks each case up (CROSS JOIN keeps that order of loops).
+            inner = (
+                f'SELECT c.rowid FROM case_sla AS s INDEXED BY {walk} CROSS JOIN "case" AS c '
+                "ON c.id = s.case_id"
+                if walk is not None
+                else 'SELECT c.rowid FROM case_sla AS s JOIN "case" AS c ON c.id = s.case_id'
+            )
         if where:
             inner += " WHERE " + " AND ".join(where)
         inner += f" ORDER BY {order} LIMIT ? OFFSET ?"

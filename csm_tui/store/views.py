@@ -278,6 +278,7 @@ SORT_INDEXES = {
     "updated": "ix_case_updated",
     "created": "ix_case_created",
     "priority": "ix_case_rank_updated",
+    "sla": "ix_case_sla_due",  # on case_sla, not on the cases (store/queries.window_where)
 }
 
 

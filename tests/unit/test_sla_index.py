@@ -144,3 +144,16 @@ def test_the_column_says_what_the_colour_says() -> None:
     assert sla_cell(due, None, None) == ("…", "none")  # not computed yet
     assert format_countdown(2 * 86400 + 4 * 3600) == "2d04h"
     assert format_countdown(500 * 86400) == "99d+"
+
+
+def test_a_store_from_before_the_sla_index_is_brought_up_to_date(store: Path) -> None:
+    # as an older desk left it: no SLA tables, no sla_config table, index version 2
+    with sqlite3.connect(store) as conn:
+        for name in ("case_sla", "case_sla_dirty", "sla_config"):
+            conn.execute(f"DROP TABLE {name}")
+        conn.execute("UPDATE sync_state SET value = '2' WHERE key = 'search_schema'")
+    desk = Desk(store, clock=clock)
+    try:
+        assert sla_order(desk) == ["c1", "c2", "c6", "c3", "c4", "c5"]
+    finally:
+        desk.close()
