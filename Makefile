@@ -33,6 +33,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/queue.py
 	$(BIN)/python bench/macro_suggest.py
 	$(BIN)/python bench/sla.py
+	$(BIN)/python bench/sla_panel.py
+	$(BIN)/python bench/terminal_bytes.py
+	$(BIN)/python bench/knowledge.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check csm_tui tests bench

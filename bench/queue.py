@@ -240,6 +240,9 @@ def table_child(store: Path, bare: bool) -> dict[str, object]:
 #: case server: plain `csm` insists on one (launch.open_desk), and a desk that cannot reach
 #: its server keeps retrying in the background, which is noise here (``--desk csm`` runs it).
 DESK_CHILD = """
+from csm_tui.launch import use_desk_frame_rate
+
+use_desk_frame_rate()  # as `csm` does, before Textual is imported
 from csm_tui.app import make_app
 from csm_tui.config import load_settings
 from csm_tui.desk import Desk
@@ -565,16 +568,28 @@ def run_ui_section(args: argparse.Namespace, store: Path, tmp: str) -> None:
     )
     table_scroll = tuple(dict.fromkeys((view, "updated") for view, _ in UI_SCROLL))
     table_typed = TYPED[: args.table_typed]
-    table = run_ui(
-        [sys.executable, str(_BENCH / "_datatable_app.py"), str(store)],
-        {},
-        planner,
-        runs=args.table_runs,
-        typed=table_typed,
-        scroll=table_scroll,
-        timeout=600.0,
-        start_timeout=1800.0,
-        home=CTRL_HOME,
+    # --table-runs 0: the desk alone (a quick look; the comparison needs the DataTable side)
+    table = {
+        "views": Samples(),
+        "scroll": Samples(),
+        "keys": Samples(),
+        "startup_s": 0.0,
+        "memory": {"VmRSS": 0.0, "VmHWM": 0.0},
+    }
+    table = (
+        table
+        if args.table_runs <= 0
+        else run_ui(
+            [sys.executable, str(_BENCH / "_datatable_app.py"), str(store)],
+            {},
+            planner,
+            runs=args.table_runs,
+            typed=table_typed,
+            scroll=table_scroll,
+            timeout=600.0,
+            start_timeout=1800.0,
+            home=CTRL_HOME,
+        )
     )
     load = os.getloadavg()
     print(f"  load average after:  {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")

@@ -14,9 +14,9 @@ import random
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -25,12 +25,25 @@ from textual.signal import Signal
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from csm_tui.config import Settings
+from csm_tui.app_setup import (
+    apply_low_bandwidth,
+    register_user_themes,
+    stop_blinking,
+    watch_settings,
+)
 from csm_tui.desk import Desk
 from csm_tui.errors import CsmError
+from csm_tui.low_bandwidth import STATUS_TICK_SECONDS as LOW_BANDWIDTH_STATUS_TICK_SECONDS
+from csm_tui.low_bandwidth import sync_interval
 from csm_tui.screens.queue import QueueScreen
 from csm_tui.sync.report import SyncReport
 from csm_tui.themes import BUILTIN_THEMES, DEFAULT_THEME, DESK_TCSS, DOMAIN_VARIABLE_DEFAULTS
+
+if TYPE_CHECKING:
+    # Only a type here: ``csm`` starts from cached settings without importing pydantic
+    # (csm_tui/settings_cache.py).
+    from csm_tui.config import Settings
+    from csm_tui.settings_cache import SettingsSnapshot
 
 _log = logging.getLogger(__name__)
 
@@ -53,12 +66,31 @@ LOW_BANDWIDTH_TICK_SECONDS = 15.0
 UNEXPECTED_ERROR = "Something went wrong inside csm; the details are in the log file."
 
 
+def _sla_panel_screen() -> Screen:
+    # Imported on first use: the SLA panel is not on the way to the first paint.
+    from csm_tui.screens.sla_panel import SlaPanelScreen
+
+    return SlaPanelScreen()
+
+
+def _knowledge_screen() -> Screen:
+    # Imported on first use: the knowledge screen (and Markdown) is not on the way to the
+    # first paint.
+    from csm_tui.screens.knowledge import KnowledgeScreen
+
+    return KnowledgeScreen()
+
+
 class CsmApp(App[None]):
     """The contact-center desk."""
 
     TITLE = "csm desk"
     CSS_PATH = DESK_TCSS
-    MODES: ClassVar[dict[str, str | type[Screen]]] = {"queue": QueueScreen}  # type: ignore[assignment]
+    MODES: ClassVar[dict[str, str | type[Screen]]] = {  # type: ignore[assignment]
+        "queue": QueueScreen,
+        "sla": _sla_panel_screen,
+        "knowledge": _knowledge_screen,
+    }
     DEFAULT_MODE: ClassVar[str] = "queue"
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -67,6 +99,9 @@ class CsmApp(App[None]):
         Binding("ctrl+r", "sync_now", "Sync", id="app.sync"),
         Binding("C", "conflicts", "Conflicts", id="app.conflicts"),
         Binding("M", "macros", "Macros", id="app.macros"),
+        # Not in the footer: most of the desk's users are agents, for whom it is no key.
+        Binding("L", "sla_panel", "SLA panel", id="app.sla_panel", show=False),
+        Binding("K", "knowledge", "Knowledge", id="app.knowledge"),
     ]
 
     @dataclass
@@ -87,7 +122,9 @@ class CsmApp(App[None]):
 
         error: str
 
-    def __init__(self, settings: Settings, desk: Desk, *, sync_on_start: bool = True) -> None:
+    def __init__(
+        self, settings: Settings | SettingsSnapshot, desk: Desk, *, sync_on_start: bool = True
+    ) -> None:
         super().__init__()
         self.settings = settings
         self.desk = desk
@@ -98,6 +135,8 @@ class CsmApp(App[None]):
         self.sync_status_signal: Signal[bool] = Signal(self, "sync-status")
         for theme in BUILTIN_THEMES:
             self.register_theme(theme)
+        #: Sentences shown once mounted (user theme files that could not be used).
+        self._notices = register_user_themes(self, settings)
         self._theme_problem: str | None = None
         if settings.theme in self.available_themes:
             self.theme = settings.theme
@@ -108,7 +147,12 @@ class CsmApp(App[None]):
                 "pick one with ctrl+p → Theme."
             )
         self.set_keymap(settings.keymap)
+        apply_low_bandwidth(self)
         self._sync_again = False
+        # SLA escalations from now on are news for a lead (escalation_notice.py)
+        from csm_tui.escalation_notice import EscalationWatch
+
+        self._escalations = EscalationWatch(desk.now().replace(microsecond=0))
         self._failures = 0
         self._asked = False  # the running sync was asked for (ctrl+r), not scheduled
         self._retry: Timer | None = None
@@ -129,12 +173,16 @@ class CsmApp(App[None]):
     def on_mount(self) -> None:
         if self._theme_problem is not None:
             self.notify(self._theme_problem, title="Theme", severity="warning")
-        self.set_interval(STATUS_TICK_SECONDS, self._tick_status)
+        low = self.settings.low_bandwidth
+        status_tick = LOW_BANDWIDTH_STATUS_TICK_SECONDS if low else STATUS_TICK_SECONDS
+        self.set_interval(status_tick, self._tick_status)
+        watch_settings(self, self._notices)
         if self.desk.can_sync and self.sync_on_start:
             # After the first paint: the worker imports the ORM and httpx, which would
             # otherwise compete with painting the queue.
             self.call_after_refresh(self._start_syncing)
-            self.set_interval(self.settings.sync_interval, self.sync_now)
+            interval = sync_interval(self.settings.sync_interval, low)
+            self.set_interval(interval, self.sync_now)
 
     def _start_syncing(self) -> None:
         self.sync_now()
@@ -149,6 +197,9 @@ class CsmApp(App[None]):
     def on_unmount(self) -> None:
         self.desk.stop_live()
 
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        stop_blinking(self, event.widget)
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         # the screen's own actions first (the queue's triage keys, the case screen's edits)
         palette_commands = getattr(screen, "palette_commands", None)
@@ -158,6 +209,16 @@ class CsmApp(App[None]):
             "Macros",
             "Browse, search, create and edit macros and snippets",
             self.action_macros,
+        )
+        yield SystemCommand(
+            "SLA panel",
+            "Team leads: queues and agents at risk, the next breaches, KPIs and escalations",
+            self.action_sla_panel,
+        )
+        yield SystemCommand(
+            "Knowledge",
+            "Search the knowledge articles (offline too); leads publish proposals",
+            self.action_knowledge,
         )
         yield SystemCommand("Sync now", "Pull the latest cases from the case server", self.sync_now)
         yield SystemCommand(
@@ -249,6 +310,8 @@ class CsmApp(App[None]):
     def on_csm_app_sync_finished(self, message: SyncFinished) -> None:
         self._sync_finished()
         self._asked = False
+        if message.report.rows:
+            self._check_escalations()
         if self._failures:
             self._failures = 0
             self.notify("Back in touch with the case server.", title="Sync", markup=False)
@@ -271,6 +334,25 @@ class CsmApp(App[None]):
         # Any applied row may show in the queue (a renamed contact or agent, not only cases).
         if report.rows or report.case_ids:
             self.cases_changed_signal.publish(set(report.case_ids))
+
+    @work(thread=True, group="escalations", exclusive=True, exit_on_error=False)
+    def _check_escalations(self) -> None:
+        """Tell a lead about the SLA escalations the last sync brought (a toast)."""
+        from csm_tui.escalation_notice import notice
+
+        try:
+            rows = self._escalations.check(self.desk)
+        except CsmError:
+            return  # the panel lists them; the next sync tries again
+        if rows:
+            self.call_from_thread(
+                self.notify,
+                notice(rows),
+                title="SLA escalation",
+                severity="warning",
+                markup=False,
+                timeout=10,
+            )
 
     def on_csm_app_sync_progress(self, message: SyncProgress) -> None:
         self.cases_changed_signal.publish(message.case_ids)
@@ -342,6 +424,24 @@ class CsmApp(App[None]):
         if not isinstance(self.screen, MacroScreen):
             self.push_screen(MacroScreen())
 
+    def action_sla_panel(self) -> None:
+        """The lead's SLA panel (mode "sla"); ``L`` again goes back to the queue. Agents who
+        are no leads get one sentence instead."""
+        from csm_tui.sla_panel_data import panel_refusal
+
+        if self.current_mode == "sla":
+            self.switch_mode("queue")
+            return
+        refusal = panel_refusal(self.desk)
+        if refusal is not None:
+            self.notify(refusal, title="SLA panel", severity="warning", markup=False)
+            return
+        self.switch_mode("sla")
+
+    def action_knowledge(self) -> None:
+        """The knowledge screen (mode "knowledge"); ``K`` again goes back to the queue."""
+        self.switch_mode("queue" if self.current_mode == "knowledge" else "knowledge")
+
     def route_error(self, error: BaseException, title: str = "Sync failed") -> None:
         """The one place failures become visible: a CsmError's sentence is shown as it is,
         anything else is a bug, logged with its traceback behind a generic sentence."""
@@ -356,6 +456,8 @@ class CsmApp(App[None]):
         self.sync_status_signal.publish(self.is_syncing)
 
 
-def make_app(settings: Settings, desk: Desk, *, sync_on_start: bool = True) -> CsmApp:
+def make_app(
+    settings: Settings | SettingsSnapshot, desk: Desk, *, sync_on_start: bool = True
+) -> CsmApp:
     """Build the app around ``desk``; ``sync_on_start=False`` keeps tests off the network."""
     return CsmApp(settings, desk, sync_on_start=sync_on_start)

@@ -8,6 +8,7 @@ sentence. Heavy modules (Textual, FastAPI) are imported inside the commands that
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -52,7 +53,17 @@ admin_app.add_typer(sla_app, name="sla")
 
 DEFAULT_DB = "sqlite:///csm-server.sqlite3"
 ProfileOpt = Annotated[
-    str, typer.Option("--profile", help="Settings profile (one local store each).")
+    str,
+    typer.Option(
+        "--profile",
+        envvar="CSM_PROFILE",
+        help="Settings profile: a \\[profiles.NAME] table of the config, with its own server, "
+        "token and local store (default: the top level).",
+    ),
+]
+PasswordStdinOpt = Annotated[
+    bool,
+    typer.Option("--password-stdin", help="Read the password from standard input (for scripts)."),
 ]
 
 
@@ -66,23 +77,27 @@ def _version(value: bool) -> None:
 def launch(
     ctx: typer.Context,
     profile: ProfileOpt = "default",
+    low_bandwidth: Annotated[
+        bool,
+        typer.Option(
+            "--low-bandwidth",
+            help="For thin links: timers repaint every 15 s, no animations, smaller pages, "
+            "old cases' messages fetched when opened (or low_bandwidth = true in the config).",
+        ),
+    ] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
 ) -> None:
-    """Open the desk (the queue of cases) for the signed-in server."""
+    """Open the desk (the queue of cases) for the signed-in server.
+
+    Errors are one line on stderr with a non-zero exit; the details of unexpected ones go to
+    the log file in the data dir (`csm config path` shows where)."""
     if ctx.invoked_subcommand is not None:
+        if profile != "default":
+            os.environ["CSM_PROFILE"] = profile  # `csm --profile x sync` means x too
         return
-    launch_desk(profile)
-
-
-def _checked_url(url: str) -> str:
-    from csm_tui.config import SettingError, Settings
-
-    try:
-        return Settings(server=url).server or url
-    except SettingError as err:
-        raise CsmError(f"The server URL {url!r} {err}.") from None
+    launch_desk(profile, low_bandwidth=low_bandwidth)
 
 
 @app.command()
@@ -90,50 +105,34 @@ def login(
     server: Annotated[
         str | None, typer.Option(help="Case server URL, e.g. https://cases.example.com")
     ] = None,
+    handle: Annotated[
+        str | None, typer.Option(help="Your agent handle, e.g. anna.schmidt (asked if not given).")
+    ] = None,
+    password_stdin: PasswordStdinOpt = False,
     token: Annotated[
         str | None,
         typer.Option(
-            help="An agent token (from `csm server issue-token`); asked for if not given."
+            help="Sign in with an agent token (from `csm server issue-token`) instead of a "
+            "password."
         ),
     ] = None,
+    profile: ProfileOpt = "default",
 ) -> None:
-    """Sign in: check the token with the server and keep it in the system keyring."""
-    from csm_tui.config import load_settings, save_setting
-    from csm_tui.credentials import set_token
-    from csm_tui.sync.client import CaseServerClient
+    """Sign in with your handle and password (or a token).
 
-    locs = locations().ensure()
-    settings = load_settings(locs)
-    url = _checked_url(server) if server else settings.server
-    if not url:
-        raise CsmError("Say which case server to sign in to: `csm login --server URL`.")
-    if token is None:
-        token = typer.prompt("Agent token", hide_input=True).strip()
-    if not token:
-        raise CsmError("No token given; get one from your lead (`csm server issue-token`).")
-    with CaseServerClient(url, token) as client:
-        me = client.me()
-    set_token(url, token)
-    save_setting(locs, "server", url)
-    out.print(f"Signed in to {url} as {me.name} ({me.handle}).", markup=False)
+    The server issues a token, which goes to the system keyring; the server goes to the config
+    (the profile's, with --profile)."""
+    from csm_tui.cli_settings import login as sign_in
+
+    sign_in(server, token, handle, password_stdin, profile)
 
 
 @app.command()
 def logout(profile: ProfileOpt = "default") -> None:
-    """Forget the token of the configured server."""
-    from csm_tui.config import load_settings
-    from csm_tui.credentials import delete_token
+    """Forget the token of the configured server (the profile's, with --profile)."""
+    from csm_tui.cli_settings import logout as sign_out
 
-    settings = load_settings(locations())
-    if not settings.server:
-        raise CsmError("No case server is set up, so there is nothing to sign out of.")
-    removed = delete_token(settings.server)
-    out.print(
-        f"Signed out of {settings.server}."
-        if removed
-        else f"No token was stored for {settings.server}.",
-        markup=False,
-    )
+    sign_out(profile)
 
 
 @app.command()
@@ -151,11 +150,11 @@ def sync(
     from csm_tui.config import load_settings
 
     locs = locations().ensure()
-    settings = load_settings(locs)
+    settings = load_settings(locs, profile=profile)
     if status:
         _sync_status(locs.store_file(profile), settings.server)
         return
-    desk = open_desk(locs, settings.server, profile)
+    desk = open_desk(locs, settings.server, profile, low_bandwidth=settings.low_bandwidth)
     try:
         report = desk.sync() if quiet else sync_with_progress(desk, console=err_console)
     finally:
@@ -200,7 +199,7 @@ def macros_export(
     from csm_tui.domain.macros import macros_to_toml
 
     locs = locations().ensure()
-    desk = open_desk(locs, load_settings(locs).server, profile)
+    desk = open_desk(locs, load_settings(locs, profile=profile).server, profile)
     try:
         macros, snippets = desk.macros(), desk.snippets()
     finally:
@@ -238,7 +237,7 @@ def macros_import(
     except ValueError as err:
         raise CsmError(f"{file}: {err}") from None
     locs = locations().ensure()
-    desk = open_desk(locs, load_settings(locs).server, profile)
+    desk = open_desk(locs, load_settings(locs, profile=profile).server, profile)
     try:
         if desk.agent is None:
             desk.sync()  # the desk learns who is signed in (and their role)
@@ -291,7 +290,7 @@ def sla_export(
     from csm_tui.config import load_settings
 
     locs = locations().ensure()
-    desk = open_desk(locs, load_settings(locs).server, profile)
+    desk = open_desk(locs, load_settings(locs, profile=profile).server, profile)
     try:
         text, synced = desk.sla_toml(), desk.sla_synced()
     finally:
@@ -326,7 +325,7 @@ def sla_import(
     except ValueError as err:
         raise CsmError(f"{file}: {err}") from None
     locs = locations().ensure()
-    desk = open_desk(locs, load_settings(locs).server, profile)
+    desk = open_desk(locs, load_settings(locs, profile=profile).server, profile)
     try:
         try:
             # Who is signed in (and their role), and the policies as the server holds them
@@ -393,10 +392,24 @@ def seed(
         int, typer.Option(min=0, help="Instead of seeding: simulate activity on this many cases.")
     ] = 0,
     seed_value: Annotated[int, typer.Option("--seed", help="Random seed.")] = 42,
+    password: Annotated[
+        str | None,
+        typer.Option(
+            help="Give every seeded agent this password, to sign in with `csm login` (demo "
+            "data only: it shows in the process list)."
+        ),
+    ] = None,
 ) -> None:
     """Fill a case server database with realistic demo data (or simulate activity)."""
     from csm_tui.server.db import init_db, make_engine
+    from csm_tui.server.passwords import check_new_password, set_passwords
     from csm_tui.server.seed import seed_database, touch_cases
+
+    if password is not None:
+        try:
+            check_new_password(password)
+        except ValueError as err:
+            raise CsmError(str(err)) from None
 
     engine = make_engine(db)
     try:
@@ -407,6 +420,9 @@ def seed(
         else:
             counts = seed_database(engine, cases, seed=seed_value)
             out.print("Seeded " + ", ".join(f"{n} {e}" for e, n in counts.items()) + ".")
+            if password is not None:
+                n = set_passwords(engine, None, password)
+                out.print(f"{n} agents can sign in with `csm login` and the given password.")
     finally:
         engine.dispose()
 
@@ -446,23 +462,44 @@ def add_agent_cmd(
     role: Annotated[str, typer.Option(help="agent, lead or admin")] = "agent",
     team: Annotated[str, typer.Option(help="Team name")] = "",
     db: Annotated[str, typer.Option(help="Database URL.")] = DEFAULT_DB,
+    password: Annotated[
+        bool, typer.Option("--password", help="Ask for a password to sign in with.")
+    ] = False,
+    password_stdin: PasswordStdinOpt = False,
 ) -> None:
-    """Create an agent on the server."""
+    """Create an agent on the server (with --password: one they sign in with)."""
+    from csm_tui.cli_settings import new_password
     from csm_tui.domain.enums import AgentRole
     from csm_tui.server.auth import add_agent
     from csm_tui.server.db import init_db, make_engine
+    from csm_tui.server.passwords import set_password
 
     if role not in {r.value for r in AgentRole}:
         raise CsmError(f"Unknown role '{role}'; use agent, lead or admin.")
+    secret = new_password(password_stdin) if password or password_stdin else None
     engine = make_engine(db)
     try:
         init_db(engine)
         agent = add_agent(engine, handle, name, role=role, team=team)
+        if secret is not None:
+            set_password(engine, agent.handle, secret)
     except ValueError as err:
         raise CsmError(str(err)) from None
     finally:
         engine.dispose()
     out.print(f"Added {agent.handle} ({agent.role}).", markup=False)
+
+
+@server_app.command("set-password")
+def set_password_cmd(
+    handle: Annotated[str, typer.Option(help="The agent's handle")],
+    password_stdin: PasswordStdinOpt = False,
+    db: Annotated[str, typer.Option(help="Database URL.")] = DEFAULT_DB,
+) -> None:
+    """Give an agent a new password (asked for twice) to sign in with; tokens stay valid."""
+    from csm_tui.cli_settings import set_agent_password
+
+    set_agent_password(db, handle, password_stdin)
 
 
 @server_app.command("issue-token")
@@ -492,16 +529,76 @@ def config_path() -> None:
     """Print where the config file, local store and log live."""
     locs = locations()
     out.print(
-        f"config: {locs.config_file}\ndata:   {locs.data_dir}\ncache:  {locs.cache_dir}",
+        f"config: {locs.config_file}\ndata:   {locs.data_dir}\ncache:  {locs.cache_dir}\n"
+        f"log:    {locs.log_file}",
         markup=False,
     )
 
 
 @config_app.command("show")
-def config_show() -> None:
-    """Print the settings in force (file + CSM_* overrides)."""
-    from csm_tui.config import load_settings
+def config_show(profile: ProfileOpt = "default") -> None:
+    """Print the settings in force (file, profile, CSM_* overrides), each with its source."""
+    from csm_tui.cli_settings import config_show as show
 
-    settings = load_settings(locations())
-    for key, value in settings.as_dict().items():
-        out.print(f"{key} = {value!r}", markup=False)
+    show(profile)
+
+
+@config_app.command("get")
+def config_get(
+    key: Annotated[str, typer.Argument(help="A setting, or keymap.<id>, views.<id>.search")],
+    profile: ProfileOpt = "default",
+) -> None:
+    """Print one setting as it is in force."""
+    from csm_tui.cli_settings import config_get as get
+
+    get(key, profile)
+
+
+@config_app.command("set")
+def config_set(
+    key: Annotated[
+        str, typer.Argument(help="A setting (csm config show lists them), or keymap.<id>")
+    ],
+    value: Annotated[str, typer.Argument(help="The new value, checked before it is written.")],
+    profile: ProfileOpt = "default",
+) -> None:
+    """Change one setting in the config file (comments and layout are kept)."""
+    from csm_tui.cli_settings import config_set as set_value
+
+    set_value(key, value, profile)
+
+
+@config_app.command("unset")
+def config_unset(
+    key: Annotated[str, typer.Argument(help="A setting, or keymap.<id>, views.<id>")],
+    profile: ProfileOpt = "default",
+) -> None:
+    """Remove one setting from the config file (its default applies again)."""
+    from csm_tui.cli_settings import config_set as set_value
+
+    set_value(key, None, profile)
+
+
+@config_app.command("edit")
+def config_edit(profile: ProfileOpt = "default") -> None:
+    """Open the config file in $VISUAL or $EDITOR, then check it."""
+    from csm_tui.cli_settings import config_edit as edit
+
+    edit(profile)
+
+
+@app.command()
+def keys(profile: ProfileOpt = "default") -> None:
+    """Print every key binding in force: where it acts, its id (for the keymap), its keys."""
+    from csm_tui.cli_settings import show_keys
+
+    show_keys(profile)
+
+
+@app.command()
+def doctor(profile: ProfileOpt = "default") -> None:
+    """Check the config, keyring, server, TLS, local store and outbox (exit 1 on a failure)."""
+    from csm_tui.cli_settings import doctor as run_doctor
+
+    if not run_doctor(profile):
+        raise typer.Exit(1)

@@ -59,3 +59,23 @@ def delete_token(server: str) -> bool:
     except keyring.errors.NoKeyringError:
         raise CsmError(_NO_BACKEND) from None
     return True
+
+
+def backend_problem() -> str | None:
+    """The sentence to show when no usable keyring backend is installed, else None (checked
+    before asking a server for a token that could then not be kept)."""
+    import keyring
+    from keyring.backends import fail, null
+
+    backend = keyring.get_keyring()
+    inner = getattr(backend, "backends", None)
+    if isinstance(backend, fail.Keyring | null.Keyring) or inner == []:
+        return _NO_BACKEND
+    return None
+
+
+def backend_name() -> str:
+    import keyring
+
+    backend = keyring.get_keyring()
+    return f"{type(backend).__module__}.{type(backend).__name__}"

@@ -20,10 +20,13 @@ strings (:mod:`csm_tui.store.views`); counts are cached until the store changes.
 ``add_tags``, ``remove_tags``) write one outbox mutation per case in one transaction, and
 every edit action goes on an undo stack kept in the store (``undo_action``, the last 20), so
 :meth:`Desk.undo_last` works after a restart too.
+Knowledge (issue #6): :meth:`Desk.search_articles` (FTS5, offline), :meth:`Desk.suggest_articles`
+for a case, :meth:`Desk.propose_article` and a lead's :meth:`Desk.publish_article`.
 SLA (issue #8) is computed here, offline, from the store: :meth:`Desk.sla_book` (the synced
 policies, else the defaults), :meth:`Desk.sla_facts`, :meth:`Desk.sla_watch` (the queue's
 column, kept per case until the store changes), :meth:`Desk.sla_states` (the case screen's
-badges) and :meth:`Desk.sla_data_age`; a lead's :meth:`Desk.import_sla` queues new policies.
+badges) and :meth:`Desk.sla_data_age`; a lead's :meth:`Desk.import_sla` queues new policies;
+:meth:`Desk.sla_panel` reads the lead's SLA panel (board, KPIs, escalations).
 Nothing here imports Textual.
 """
 
@@ -46,8 +49,11 @@ from csm_tui.domain.search import SearchQuery, parse_search
 from csm_tui.domain.status import TransitionError, can_transition, check_transition
 from csm_tui.domain.text import clean_line
 from csm_tui.errors import CsmError
+from csm_tui.low_bandwidth import pull_options, with_placeholders
 from csm_tui.store import drafts, outbox
 from csm_tui.store import views as views_mod
+from csm_tui.store.bodies import deferred_ids, fill_bodies
+from csm_tui.store.knowledge import ArticleResults, ArticleRow, Knowledge
 from csm_tui.store.outbox import OutboxStore, wire_time
 from csm_tui.store.queries import (
     CONTACT_DIGITS,
@@ -73,6 +79,7 @@ if TYPE_CHECKING:
     from csm_tui.domain.sla import CaseFacts, MetricState, SlaBook, Watch
     from csm_tui.domain.snippets import Snippet
     from csm_tui.domain.templates import MergeContext
+    from csm_tui.sla_panel_data import SlaPanelData
     from csm_tui.sync.client import CaseServerClient
     from csm_tui.sync.engine import Progress, SyncEngine
     from csm_tui.sync.live import LiveListener
@@ -81,6 +88,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AgentRow",
+    "ArticleResults",
+    "ArticleRow",
     "BulkResult",
     "CaseDetail",
     "CaseQuery",
@@ -189,12 +198,16 @@ class Desk:
         clock: Callable[[], datetime] = _utcnow,
         live_connect: Callable[[], CaseServerClient] | None = None,
         views: dict[str, dict[str, str]] | None = None,
+        low_bandwidth: bool = False,
     ) -> None:
         """``connect`` builds the server client when the first sync needs it; ``server`` is
         its URL, shown in the status bar before then. ``live_connect`` builds the live
         listener's own client (default: ``connect``, which must then make a new client on
-        each call). ``views`` are the custom views of the config (``Settings.views``)."""
+        each call). ``views`` are the custom views of the config (``Settings.views``).
+        ``low_bandwidth`` pulls in smaller pages and leaves old cases' message bodies on the
+        server until a case is opened (:meth:`fetch_bodies`)."""
         self.store_path = store_path
+        self.low_bandwidth = low_bandwidth
         self._custom_views = views_mod.custom_views(views or {})
         self._schema_checked = False
         self.reader = StoreReader(store_path)
@@ -434,7 +447,26 @@ class Desk:
         self._schema_checked = True
 
     def case_detail(self, case_id: str) -> CaseDetail | None:
-        return self.reader.case_detail(case_id)
+        detail = self.reader.case_detail(case_id)
+        # Bodies a low-bandwidth pull left on the server say so until fetched.
+        return with_placeholders(detail, self.deferred_bodies(case_id)) if detail else None
+
+    def deferred_bodies(self, case_id: str) -> set[str]:
+        """Ids of the case's messages whose body is still on the server (low bandwidth)."""
+        conn = self.reader._conn()
+        return deferred_ids(conn, case_id) if conn is not None else set()
+
+    def fetch_bodies(self, case_id: str) -> int:
+        """Fetch the case's message bodies a low-bandwidth pull left on the server, store
+        them (one transaction, search index included) and return how many; 0 at once when
+        none are missing. Blocks on the network (a worker's call); CsmError when offline."""
+        if not self.deferred_bodies(case_id):
+            return 0
+        if self._connect is None:
+            raise CsmError("This desk has no case server to fetch the messages from.")
+        reply = self._presence().case_messages(case_id)
+        with self._outbox().transaction() as conn:
+            return fill_bodies(conn, case_id, reply.messages)
 
     def other_cases(self, case_id: str, limit: int = 9) -> list[CaseRow]:
         """The case's customer's other cases, open ones first, then the most recent."""
@@ -482,7 +514,11 @@ class Desk:
             assert self._connect is not None
             self._client = self._connect()
             self._sync = SyncEngine(
-                self.store, self._client, clock=self.clock, outbox_store=self._outbox()
+                self.store,
+                self._client,
+                clock=self.clock,
+                outbox_store=self._outbox(),
+                **pull_options(self.low_bandwidth),
             )
         return self._sync
 
@@ -1490,6 +1526,85 @@ class Desk:
                 now=now,
             )
 
+    # -- knowledge (issue #6: articles, search, suggestions, proposals; the queries and
+    # -- commands live in csm_tui/store/knowledge.py, the rules in domain/knowledge.py) ----
+
+    @property
+    def knowledge(self) -> Knowledge:
+        """The knowledge base over this desk's store (built on first use)."""
+        kb = self.__dict__.get("_knowledge_base")
+        if kb is None:
+            kb = Knowledge(self.reader, self._outbox, lambda: self.store)
+            kb = self.__dict__.setdefault("_knowledge_base", kb)
+        return kb  # type: ignore[no-any-return]
+
+    def search_articles(self, text: str, state: str = "published") -> ArticleResults:
+        """Articles matching ``text`` in the filter ``state`` ("published", "proposed",
+        "all"), best first (no text: the latest); offline, from the store's FTS5 index."""
+        return self.knowledge.search(text, state=state)
+
+    def article(self, article_id: str) -> ArticleRow | None:
+        return self.knowledge.article(article_id)
+
+    def article_count(self, state: str = "published") -> int:
+        return self.knowledge.count(state)
+
+    def suggest_articles(self, case_id: str, limit: int = 5) -> list[ArticleRow]:
+        """Published articles for a case (its subject, tags and latest customer message)."""
+        return self.knowledge.suggest(case_id, limit)
+
+    def my_replies(self, case_id: str) -> list[tuple[str, str]]:
+        """(id, text) of the public replies the signed-in agent wrote on the case, newest
+        first."""
+        return self.knowledge.my_replies(case_id, self.me_id)
+
+    @property
+    def can_publish(self) -> bool:
+        """Whether the signed-in agent may publish articles (leads and admins)."""
+        from csm_tui.domain.knowledge import is_lead
+
+        me = self.me_id
+        return me is not None and is_lead(self.reader.agent_role(me))
+
+    def propose_article(
+        self,
+        title: str,
+        body: str,
+        language: str,
+        tags: list[str] | tuple[str, ...] = (),
+        product: str = "",
+        source_case_id: str | None = None,
+    ) -> str:
+        """Propose an article (state "proposed"; a lead publishes it); returns its id. One
+        store transaction with its outbox row; CsmError with one sentence for a problem."""
+        me = self.me_id
+        if me is None:
+            raise CsmError("Sync once so the desk knows who you are.")
+        return self.knowledge.propose(
+            me,
+            self._now(),
+            title=title,
+            body=body,
+            language=language,
+            tags=tags,
+            product=product,
+            source_case_id=source_case_id,
+        )
+
+    def publish_article(self, article_id: str) -> None:
+        """Publish a proposal (leads and admins only: others get the refusal sentence)."""
+        me = self.me_id
+        if me is None:
+            raise CsmError("Sync once so the desk knows who you are.")
+        self.knowledge.publish(article_id, me, self.reader.agent_role(me), self._now())
+
+    def withdraw_article(self, article_id: str) -> None:
+        """Delete an article: leads any, an agent their own proposal."""
+        me = self.me_id
+        if me is None:
+            raise CsmError("Sync once so the desk knows who you are.")
+        self.knowledge.withdraw(article_id, me, self.reader.agent_role(me), self._now())
+
     # -- SLA (computed here, offline, from the store; the policies sync from the server) --
 
     def sla_toml(self) -> str:
@@ -1610,6 +1725,13 @@ class Desk:
         from csm_tui.domain.sla import data_age_text
 
         return data_age_text(self._last_sync_at(), now or self.clock())
+
+    def sla_panel(self, now: datetime | None = None) -> SlaPanelData:
+        """Everything the lead's SLA panel shows, read in one go (blocking: store reads and
+        the SLA engine; call it from a worker): see :mod:`csm_tui.sla_panel_data`."""
+        from csm_tui.sla_panel_data import load_panel
+
+        return load_panel(self, now)
 
     def import_sla(self, text: str) -> bool:
         """Make ``text`` (an SLA file: TOML calendars and policies) the policies in force:

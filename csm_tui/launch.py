@@ -29,6 +29,8 @@ def open_desk(
     server: str | None,
     profile: str,
     views: dict[str, dict[str, str]] | None = None,
+    *,
+    low_bandwidth: bool = False,
 ) -> Desk:
     """The signed-in desk for ``server``, or a CsmError saying how to sign in."""
     from csm_tui.credentials import get_token
@@ -49,7 +51,13 @@ def open_desk(
 
         return CaseServerClient(server, token)
 
-    return Desk(locs.store_file(profile), server=server, connect=connect, views=views)
+    return Desk(
+        locs.store_file(profile),
+        server=server,
+        connect=connect,
+        views=views,
+        low_bandwidth=low_bandwidth,
+    )
 
 
 #: Frames a second at most (Textual's ``TEXTUAL_FPS``; its default is 60). Textual paints a
@@ -65,14 +73,24 @@ def use_desk_frame_rate() -> None:
     os.environ.setdefault("TEXTUAL_FPS", DESK_FPS)
 
 
-def launch(profile: str = "default") -> None:
+def launch(profile: str | None = None, *, low_bandwidth: bool = False) -> None:
+    """Open the desk for ``profile`` (None: ``CSM_PROFILE`` or the default one);
+    ``low_bandwidth`` as ``--low-bandwidth`` (else the setting decides)."""
     use_desk_frame_rate()
     from csm_tui.app import make_app
-    from csm_tui.config import load_settings
+    from csm_tui.settings_cache import settings_for_start
 
     locs = locations().ensure()
-    settings = load_settings(locs)
-    desk = open_desk(locs, settings.server, profile, settings.views)
+    settings = settings_for_start(locs, profile)
+    if low_bandwidth and not settings.low_bandwidth:
+        settings = settings.model_copy(update={"low_bandwidth": True})
+    desk = open_desk(
+        locs,
+        settings.server,
+        settings.profile,
+        settings.views,
+        low_bandwidth=settings.low_bandwidth,
+    )
     try:
         make_app(settings, desk).run()
     finally:
@@ -82,20 +100,69 @@ def launch(profile: str = "default") -> None:
 def main() -> None:
     use_desk_frame_rate()  # `csm demo` opens a desk too
     try:
-        if len(sys.argv) == 1:
-            launch()
+        # A shell asking for completions runs plain `csm` with _CSM_COMPLETE set: Typer's.
+        fast = None if "_CSM_COMPLETE" in os.environ else fast_launch_args(sys.argv[1:])
+        if fast is not None:
+            launch(fast[0], low_bandwidth=fast[1])
         else:
-            from csm_tui.cli import app
-
-            app()
+            _run_cli()
     except CsmError as err:
         _say(f"csm: {err}")
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as err:  # a bug: the user gets one line, the log gets the traceback
-        _say(f"csm: something went wrong ({type(err).__name__}); details are in {_log(err)}.")
+        try:
+            where = f"details are in {_log(err)}"
+        except OSError as log_err:  # the data dir itself is the trouble
+            where = f"the details could not be written to the log ({log_err.strerror})"
+        _say(f"csm: something went wrong ({type(err).__name__}); {where}.")
         sys.exit(2)
+
+
+def _run_cli() -> None:
+    """The Typer app, with its usage errors (an unknown option, a missing argument) as one
+    line too, instead of a framed panel."""
+    import typer
+
+    try:  # Typer vendors click since 0.2x; plain click before
+        from typer._click.exceptions import ClickException
+    except ImportError:  # pragma: no cover
+        from click.exceptions import ClickException
+
+    from csm_tui.cli import app
+
+    try:
+        code = app(standalone_mode=False)
+    except typer.Abort:
+        _say("csm: stopped.")
+        sys.exit(1)
+    except ClickException as err:
+        ctx = getattr(err, "ctx", None)
+        where = ctx.command_path if ctx is not None else "csm"
+        _say(f"csm: {err.format_message().rstrip('.')}; see `{where} --help`.")
+        sys.exit(err.exit_code)
+    if isinstance(code, int) and code:
+        sys.exit(code)
+
+
+def fast_launch_args(args: list[str]) -> tuple[str | None, bool] | None:
+    """(profile, low_bandwidth) when ``args`` only open the desk (``csm``, ``csm
+    --low-bandwidth``, ``csm --profile NAME``), which skips Typer; None for anything else."""
+    profile: str | None = None
+    low_bandwidth = False
+    rest = list(args)
+    while rest:
+        arg = rest.pop(0)
+        if arg == "--low-bandwidth" and not low_bandwidth:
+            low_bandwidth = True
+        elif arg == "--profile" and profile is None and rest and not rest[0].startswith("-"):
+            profile = rest.pop(0)
+        elif arg.startswith("--profile=") and profile is None and len(arg) > len("--profile="):
+            profile = arg.removeprefix("--profile=")
+        else:
+            return None
+    return profile, low_bandwidth
 
 
 def _say(line: str) -> None:
@@ -108,6 +175,16 @@ def _log(err: BaseException) -> Path:
     import traceback
 
     locs = locations().ensure()
-    logging.basicConfig(filename=locs.log_file, level=logging.ERROR)
-    logging.getLogger("csm").error("unexpected error\n%s", "".join(traceback.format_exception(err)))
+    # A handler of its own: basicConfig does nothing once anything (uvicorn, a library) has
+    # configured the root logger, and the traceback must reach the file.
+    handler = logging.FileHandler(locs.log_file, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("csm.crash")
+    logger.propagate = False  # the user sees one line; the traceback goes to the file only
+    logger.addHandler(handler)
+    try:
+        logger.error("unexpected error\n%s", "".join(traceback.format_exception(err)))
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
     return locs.log_file

@@ -1,5 +1,6 @@
 """The replicated entities: accounts, contacts, agents, queues, cases, messages, tasks,
-macros, snippets, the record of macro uses and the SLA configuration.
+macros, snippets, the record of macro uses, the SLA configuration, knowledge articles and
+customers' survey answers.
 
 These SQLModel tables exist with the same columns on the case server and in each desk's local
 store; sync moves their fields as JSON. Times are naive UTC datetimes everywhere (SQLite keeps
@@ -231,6 +232,46 @@ class SlaConfig(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime())
 
 
+class Article(SQLModel, table=True):
+    """A knowledge article (issue #6): a Markdown ``body`` with its ``tags``, ``product``
+    and ``language``. ``state`` is "proposed" (an agent's suggestion, from a reply they
+    wrote: ``source_case_id``) or "published" (by a lead; only these are searched and
+    suggested by default). Rules in ``domain.knowledge``."""
+
+    __tablename__ = "article"
+    entity: ClassVar[str] = "article"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    slug: str = Field(default="", max_length=120)
+    title: str
+    body: str = ""
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    product: str = Field(default="", max_length=64)
+    language: str = Field(default="en", max_length=8)
+    state: str = Field(default="published", sa_type=String(16))
+    author_agent_id: str | None = Field(default=None, max_length=36)
+    source_case_id: str | None = Field(default=None, max_length=36)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime())
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime())
+    version: int = 1
+
+
+class SurveyAnswer(SQLModel, table=True):
+    """A customer's answer to the satisfaction survey sent when a case is solved (DOMAIN.md:
+    CSAT): ``rating`` 1 (very dissatisfied) to 5 (very satisfied); 4 and 5 count as
+    satisfied. Made by the case server only (customers answer there); desks read them for
+    the lead's SLA panel and never write them."""
+
+    __tablename__ = "survey_answer"
+    entity: ClassVar[str] = "survey_answer"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=36)
+    case_id: str = Field(index=True, max_length=36)
+    rating: int
+    answered_at: datetime = Field(default_factory=utcnow, sa_type=DateTime(), index=True)
+    version: int = 1
+
+
 #: Every replicated table, in the order a snapshot sends them (parents before children).
 #: New entities go at the end: snapshot cursors name an entity by its index here.
 REPLICATED: tuple[type[SQLModel], ...] = (
@@ -245,6 +286,8 @@ REPLICATED: tuple[type[SQLModel], ...] = (
     SnippetRow,
     MacroUse,
     SlaConfig,
+    Article,
+    SurveyAnswer,
 )
 ENTITY_MODELS: dict[str, type[SQLModel]] = {m.entity: m for m in REPLICATED}  # type: ignore[attr-defined]
 

@@ -1,7 +1,9 @@
 """The case screen: everything needed to answer one case, from the keyboard.
 
 Left: the header, the timeline (oldest to newest, the newest in view, long messages folded)
-and the composer; right: the customer, and their other cases one digit away.
+and the composer; right: the customer, suggested knowledge articles (``l`` puts a link into
+the reply, ``e`` a quoted excerpt, ``a`` proposes the agent's reply as an article) and their
+other cases one digit away.
 
 The detail is one indexed read of a few milliseconds, so it is read while composing: the
 screen's first frame already shows the case. A sync that touched this case repaints the
@@ -37,12 +39,14 @@ from csm_tui.desk import CaseDetail, MessageRow
 from csm_tui.domain.enums import CaseStatus, MessageKind, Priority
 from csm_tui.domain.status import can_transition
 from csm_tui.errors import CsmError
+from csm_tui.screens.deferred_bodies import fetch_deferred_bodies
 from csm_tui.screens.desk_access import DeskAccess
 from csm_tui.widgets.case_header import CaseHeader
 from csm_tui.widgets.composer import Composer
 from csm_tui.widgets.customer_panel import CustomerPanel
 from csm_tui.widgets.other_cases import OtherCases
 from csm_tui.widgets.presence_bar import PresenceBar
+from csm_tui.widgets.suggested_articles import SuggestedArticles
 from csm_tui.widgets.sync_status import SyncStatusBar
 from csm_tui.widgets.task_list import TaskList
 from csm_tui.widgets.timeline import Timeline
@@ -66,6 +70,12 @@ class CaseScreen(DeskAccess, Screen[None]):
         Binding("p", "set_priority", "Priority", id="case.priority"),
         Binding("t", "new_task", "Task", id="case.task_new"),
         Binding("m", "macro", "Macro", id="case.macro"),
+        # Shown in the suggestions' box (and the palette), not in the footer.
+        Binding("l", "insert_article('link')", "Link article", id="case.article_link", show=False),
+        Binding(
+            "e", "insert_article('quote')", "Quote article", id="case.article_quote", show=False
+        ),
+        Binding("a", "propose_article", "Propose article", id="case.article_propose", show=False),
         Binding("right_square_bracket", "next_case", "Next case", id="case.next", key_display="]"),
         *(
             Binding(
@@ -88,6 +98,9 @@ class CaseScreen(DeskAccess, Screen[None]):
         "case.macro": "Apply a macro to this case: preview, edit the text, apply",
         "case.task_new": "Create a task for another team (fraud, billing, field service)",
         "case.next": "Open the next case of the queue's view",
+        "case.article_link": "Insert a link to the highlighted suggested article into the reply",
+        "case.article_quote": "Insert an excerpt of the highlighted suggested article",
+        "case.article_propose": "Propose your latest reply on this case as a knowledge article",
     }
 
     DEFAULT_CSS = """
@@ -152,6 +165,7 @@ class CaseScreen(DeskAccess, Screen[None]):
                 with Vertical(id="case-side"):
                     yield CustomerPanel(detail.customer, id="customer-panel")
                     yield TaskList(detail.tasks, now=self.desk.now, id="task-list")
+                    yield SuggestedArticles(self.desk, self.case_id, id="suggested-articles")
                     yield OtherCases(self.desk.other_cases(self.case_id), id="other-cases")
         yield SyncStatusBar(self.desk, id="sync-status")
         yield Footer()
@@ -160,6 +174,7 @@ class CaseScreen(DeskAccess, Screen[None]):
         self.csm_app.cases_changed_signal.subscribe(self, self._on_cases_changed)
         self.csm_app.sync_status_signal.subscribe(self, self._on_sync_status)
         self._announce_draft()
+        fetch_deferred_bodies(self)  # low-bandwidth mode left some bodies on the server
 
     def _announce_draft(self) -> None:
         composer = self._composer
@@ -214,6 +229,7 @@ class CaseScreen(DeskAccess, Screen[None]):
         for timeline in self.query(Timeline):
             timeline.focus()
         self._announce_draft()
+        fetch_deferred_bodies(self)
 
     def action_open_other(self, n: int) -> None:
         others = self.query(OtherCases)
@@ -352,6 +368,17 @@ class CaseScreen(DeskAccess, Screen[None]):
             f"{word} saved; it goes to the server with the next sync." + then.get(event.status, ""),
             then=sent,
         )
+
+    # Knowledge articles (issue #6): the keys' logic lives in screens/propose_article.py.
+    def action_insert_article(self, kind: str) -> None:
+        from csm_tui.screens.propose_article import insert_article
+
+        insert_article(self, kind)
+
+    def action_propose_article(self) -> None:
+        from csm_tui.screens.propose_article import propose_from_case
+
+        propose_from_case(self)
 
     def action_macro(self) -> None:
         if self.detail is not None:

@@ -50,8 +50,8 @@ def ranked(items: Sequence[PickItem], typed: str) -> list[PickItem]:
 class FuzzyPicker(ModalScreen[str | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="picker.cancel"),
-        Binding("down", "move(1)", "Next", show=False, priority=True),
-        Binding("up", "move(-1)", "Previous", show=False, priority=True),
+        Binding("down", "move(1)", "Next", show=False, priority=True, id="picker.next"),
+        Binding("up", "move(-1)", "Previous", show=False, priority=True, id="picker.previous"),
     ]
 
     DEFAULT_CSS = """

@@ -2,8 +2,9 @@
 
 Owns the HTTP surface of sync protocol v1: ``/me``, ``/changes`` (pull, with a long-poll
 ``wait``), ``/push``, ``/stream`` (Server-Sent Events) and ``/cases/{id}/presence`` (who else
-has a case open). Every error leaves as JSON ``{"detail": "..."}`` with one sentence a person
-can read; tracebacks stay in the server log.
+has a case open); ``/login`` and ``/cases/{id}/messages`` are in ``server.login_routes``.
+Every error leaves as JSON ``{"detail": "..."}`` with one sentence a person can read;
+tracebacks stay in the server log.
 Database work runs in worker threads (sync routes or ``run_in_threadpool``), never on the loop.
 """
 
@@ -17,7 +18,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from http import HTTPStatus
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Header, HTTPException, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -42,6 +43,7 @@ from csm_tui.server.compression import (
 )
 from csm_tui.server.db import make_engine
 from csm_tui.server.escalation import add_escalation_routes, escalate_every
+from csm_tui.server.login_routes import add_login_and_message_routes
 from csm_tui.server.stream import (
     POLL_INTERVAL_SECONDS,
     ChangeWatcher,
@@ -113,6 +115,8 @@ def make_server_app(
             try:
                 yield
             finally:
+                if scan is not None:
+                    scan.cancel()
                 await watcher.close()
 
     app = FastAPI(
@@ -142,6 +146,7 @@ def make_server_app(
     _add_stream_route(app)
     _add_presence_routes(app)
     add_escalation_routes(app, clock)
+    add_login_and_message_routes(app)
     return app
 
 
@@ -184,6 +189,13 @@ def _add_routes(app: FastAPI) -> None:
                 "(their open cases and the newest cases), then the full snapshot"
             ),
         ] = False,
+        bodies: Annotated[
+            Literal["all", "recent"],
+            Query(
+                description="recent: leave the message bodies of cases solved or closed more "
+                "than 14 days ago out of the snapshot (GET /cases/{id}/messages has them)"
+            ),
+        ] = "all",
     ) -> wire.ChangesPage:
         """A page of changes after ``cursor``; no cursor starts a full snapshot.
 
@@ -202,7 +214,9 @@ def _add_routes(app: FastAPI) -> None:
                 try:
                     if first_screen and not cursor:
                         return changes.first_screen_page(session, agent.id, max_bytes)
-                    return changes.read_page(session, cursor, limit, max_bytes, agent.id)
+                    return changes.read_page(
+                        session, cursor, limit, max_bytes, agent.id, bodies=bodies
+                    )
                 except changes.CursorGone as exc:
                     raise HTTPException(status_code=410, detail=str(exc)) from None
                 except changes.BadCursor as exc:

@@ -40,6 +40,7 @@ from csm_tui.domain.models import (
     Queue,
     SnippetRow,
     to_wire,
+    utcnow,
 )
 from csm_tui.server.tables import ChangeLog, ServerState
 from csm_tui.sync.wire import MAX_PAGE_BYTES, ChangeRow, ChangesPage
@@ -162,13 +163,31 @@ def _check_floor(session: Session, after: int) -> None:
 
 
 def read_page(
-    session: Session, cursor: str | None, limit: int, max_bytes: int, agent_id: str = ""
+    session: Session,
+    cursor: str | None,
+    limit: int,
+    max_bytes: int,
+    agent_id: str = "",
+    *,
+    bodies: str = "all",
 ) -> ChangesPage:
     """One page of changes after ``cursor`` (no cursor: start a full snapshot).
 
-    Raises :class:`BadCursor` for a cursor this server never made and :class:`CursorGone`
-    for one beyond the current end of the log.
+    ``bodies="recent"`` leaves the message bodies of old cases out of snapshot pages
+    (``server.bodies``). Raises :class:`BadCursor` for a cursor this server never made and
+    :class:`CursorGone` for one beyond the current end of the log.
     """
+    page = _read_page(session, cursor, limit, max_bytes, agent_id)
+    if bodies == "recent" and page.snapshot:
+        from csm_tui.server.bodies import defer_old_bodies
+
+        page = defer_old_bodies(session, page, utcnow())
+    return page
+
+
+def _read_page(
+    session: Session, cursor: str | None, limit: int, max_bytes: int, agent_id: str = ""
+) -> ChangesPage:
     limit = max(1, limit)
     max_bytes = max(1, max_bytes)
     if not cursor:

@@ -23,6 +23,10 @@ Owns the push side of sync protocol v1:
 - SLA configuration (``sla_config``): one TOML text of calendars and policies; created (when
   none exists) and changed only by leads and admins, and only with a text the domain's
   ``policies_from_toml`` accepts (else refused with its sentence); conflicts as for any field.
+- Knowledge articles (``server.knowledge_push``): anyone proposes, leads and admins publish,
+  change and delete; an agent changes or withdraws only their own proposal.
+- Survey answers (``survey_answer``, CSAT) are made by the server only: a desk's write is
+  refused with a sentence.
 - Audit trail: a change of a case's status, priority, queue, assignee or tags, a new task and
   a task's change of state each add one EVENT message to the case (author: the acting agent,
   body: one line such as "Status: open → pending"), so every desk pulls the history. A
@@ -93,6 +97,7 @@ CLOSED_DETAIL = "A closed case takes no more updates; a reply creates a follow-u
 FORGOTTEN_RESULT = "This change was applied earlier; its detailed result is no longer kept."
 TASK_CLOSED_DETAIL = "A closed case takes no new tasks; open a follow-up case for more work."
 MACRO_USE_IMMUTABLE = "A macro use is recorded once and never changed."
+SURVEY_ANSWER_SERVER_ONLY = "Survey answers come from customers; a desk cannot write them."
 
 _CASE_NUMBER = re.compile(r"^CS-(\d+)$")
 _CUSTOMER_NUMBER = re.compile(r"^K-(\d+)$")
@@ -256,6 +261,8 @@ def _unsupported(mutation: Mutation) -> str:
         return MACRO_USE_IMMUTABLE
     if mutation.entity == "sla_config":
         return "SLA policies cannot be deleted; import the ones to use instead."
+    if mutation.entity == "survey_answer":
+        return SURVEY_ANSWER_SERVER_ONLY
     if mutation.entity in ("case", "contact", "message", "task", "macro", "snippet"):
         return f"A desk cannot {mutation.op} a {mutation.entity}."
     return f"Desks cannot change {mutation.entity} records; ask an administrator."
@@ -1095,3 +1102,7 @@ _HANDLERS: dict[tuple[str, str], _Handler] = {
     ("sla_config", "create"): _create_sla_config,
     ("sla_config", "update"): _update_sla_config,
 }
+
+# Knowledge articles: their handlers live in server/knowledge_push.py and use the checks
+# above, so it is imported here, at the end; it adds them to _HANDLERS itself.
+from csm_tui.server import knowledge_push as _knowledge_push  # noqa: E402, F401

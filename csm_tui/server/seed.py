@@ -10,7 +10,9 @@ shared macros and snippets of ``seed_library`` come with it, and the macro uses 
 cases that the suggestions learn from, and the default SLA calendars and policies (one
 ``sla_config`` row). Status changes on the timelines are the server's audit lines
 (``domain.sla.status_line``), by the agent who worked the case, so the SLA engine reads the
-same history from seeded cases as from worked ones.
+same history from seeded cases as from worked ones. About a third of the solved and closed
+cases have a customer's survey answer (CSAT, ``seed_surveys``). Some 400 published knowledge
+articles in German and English about the same topics come from ``seed_knowledge``.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from csm_tui.domain.models import (
     SLA_CONFIG_NAME,
     Account,
     Agent,
+    Article,
     Case,
     Contact,
     MacroRow,
@@ -49,6 +52,7 @@ from csm_tui.domain.models import (
     Queue,
     SlaConfig,
     SnippetRow,
+    SurveyAnswer,
     Task,
     new_id,
     to_wire,
@@ -56,7 +60,7 @@ from csm_tui.domain.models import (
 )
 from csm_tui.domain.sla import default_calendars, default_policies, policies_to_toml, status_line
 from csm_tui.domain.status import status_after_customer_reply
-from csm_tui.server import mutations, seed_library
+from csm_tui.server import mutations, seed_knowledge, seed_library, seed_surveys
 from csm_tui.server.changes import lock_log
 from csm_tui.server.tables import ChangeLog
 
@@ -85,6 +89,8 @@ class SeedData:
     snippets: list[SnippetRow] = field(default_factory=list)
     macro_uses: list[MacroUse] = field(default_factory=list)
     sla_configs: list[SlaConfig] = field(default_factory=list)
+    survey_answers: list[SurveyAnswer] = field(default_factory=list)
+    articles: list[Article] = field(default_factory=list)
 
     def by_entity(self) -> dict[str, list[Any]]:
         return {
@@ -99,6 +105,8 @@ class SeedData:
             "snippet": self.snippets,
             "macro_use": self.macro_uses,
             "sla_config": self.sla_configs,
+            "survey_answer": self.survey_answers,
+            "article": self.articles,
         }
 
 
@@ -1517,6 +1525,8 @@ def generate(cases: int, *, seed: int = 42, now: datetime | None = None) -> Seed
         snippets=draft.snippets,
         macro_uses=[MacroUse(**row) for row in draft.macro_uses],
         sla_configs=draft.sla_configs,
+        survey_answers=[SurveyAnswer(**row) for row in draft.survey_answers],
+        articles=[Article(**row) for row in draft.articles],
     )
 
 
@@ -1536,6 +1546,8 @@ class _Draft:
     snippets: list[SnippetRow] = field(default_factory=list)
     macro_uses: list[dict[str, Any]] = field(default_factory=list)
     sla_configs: list[SlaConfig] = field(default_factory=list)
+    survey_answers: list[dict[str, Any]] = field(default_factory=list)
+    articles: list[dict[str, Any]] = field(default_factory=list)
 
 
 def default_sla_config(now: datetime) -> SlaConfig:
@@ -1591,6 +1603,12 @@ def _draft(cases: int, seed: int, now: datetime | None) -> _Draft:
         language_of_contact={c.id: c.language for c in data.contacts},
     )
     data.sla_configs = [default_sla_config(now)]
+    # CSAT: answers to the survey sent on solve, from their own generator too.
+    data.survey_answers = seed_surveys.survey_answers(
+        random.Random(f"surveys-{seed}"), data.cases, data.messages, now
+    )
+    # Knowledge articles: fixed ids, their own generator, the same whatever the case count.
+    data.articles = seed_knowledge.article_rows(now, seed)
     return data
 
 
@@ -2096,6 +2114,8 @@ def seed_database(
             "snippet": [_columns(o) for o in data.snippets],
             "macro_use": data.macro_uses,
             "sla_config": [_columns(o) for o in data.sla_configs],
+            "survey_answer": data.survey_answers,
+            "article": data.articles,
         }
         changes: list[dict[str, Any]] = []
         for model in REPLICATED:
@@ -2153,6 +2173,9 @@ def _reuse_existing(session: Session, data: _Draft) -> None:
     data.sla_configs = [
         c for c in data.sla_configs if not any(c.id == i or c.name == n for i, n in configs)
     ]
+    # Seeded articles have fixed ids too (a lead may have changed them since).
+    article_ids = set(session.exec(select(Article.id)).all())
+    data.articles = [a for a in data.articles if a["id"] not in article_ids]
     handles = {a.handle: a.id for a in session.exec(select(Agent)).all()}
     slugs = {q.slug: q.id for q in session.exec(select(Queue)).all()}
     agent_ids = {a.id: handles[a.handle] for a in data.agents if a.handle in handles}

@@ -35,6 +35,17 @@ class AgentToken(SQLModel, table=True):
     last_used_at: datetime | None = Field(default=None, sa_type=DateTime())
 
 
+class AgentPassword(SQLModel, table=True):
+    """An agent's password, as an scrypt hash with its own salt (``server.passwords``); an
+    agent without a row signs in with tokens only. Never replicated: desks never see it."""
+
+    __tablename__ = "agent_password"
+
+    agent_id: str = Field(primary_key=True, max_length=36)
+    password_hash: str = Field(max_length=255)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=DateTime())
+
+
 class ChangeLog(SQLModel, table=True):
     """One change of one replicated row; ``seq`` is the global order pulls follow."""
 
@@ -127,6 +138,7 @@ def server_tables() -> list[Any]:
     return [
         EscalationLog.__table__,  # type: ignore[attr-defined]
         AgentToken.__table__,  # type: ignore[attr-defined]
+        AgentPassword.__table__,  # type: ignore[attr-defined]
         ChangeLog.__table__,  # type: ignore[attr-defined]
         ClientState.__table__,  # type: ignore[attr-defined]
         PushResult.__table__,  # type: ignore[attr-defined]

@@ -20,9 +20,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from csm_tui.domain.models import ENTITY_MODELS, from_wire
-from csm_tui.store import outbox, search_index
+from csm_tui.store import bodies, outbox, search_index
 from csm_tui.store.tables import SyncState
-from csm_tui.sync.wire import ChangeRow, ChangesPage
+from csm_tui.sync.wire import BODY_DEFERRED, ChangeRow, ChangesPage
 
 CURSOR_KEY = "cursor"
 LAST_SYNC_KEY = "last_sync_at"
@@ -42,11 +42,19 @@ class Applied:
 def apply_page(engine: Engine, page: ChangesPage, *, synced_at: datetime) -> Applied:
     applied = Applied()
     with engine.begin() as conn:
+        # Messages whose body stayed on the server (a low-bandwidth pull): see store.bodies.
+        deferred = [r for r in page.rows if _deferred(r)]
+        rows = [r for r in page.rows if not _deferred(r)] if deferred else page.rows
+        bodies.take_bodies(conn, rows)
         if page.snapshot:
-            _apply_snapshot(conn, page.rows, applied)
+            _apply_snapshot(conn, rows, applied)
         else:
-            for row in page.rows:
+            for row in rows:
                 _apply_delta(conn, row, applied)
+        bodies.upsert_deferred(conn, deferred)
+        for row in deferred:
+            _note(applied, row)
+        bodies.clear_marks(conn, (r.id for r in rows if r.entity == "message" and r.op == "delete"))
         pulled: dict[tuple[str, str], dict[str, Any]] = {}
         for row in page.rows:
             if row.op != "delete":
@@ -56,6 +64,11 @@ def apply_page(engine: Engine, page: ChangesPage, *, synced_at: datetime) -> App
         _set_state(conn, CURSOR_KEY, page.cursor)
         _set_state(conn, LAST_SYNC_KEY, synced_at.isoformat(timespec="seconds"))
     return applied
+
+
+def _deferred(row: ChangeRow) -> bool:
+    """A message whose body the server left out (``bodies=recent``)."""
+    return row.entity == "message" and row.op == "upsert" and bool(row.fields.get(BODY_DEFERRED))
 
 
 def _note(applied: Applied, row: ChangeRow, case_id: str | None = None) -> None:

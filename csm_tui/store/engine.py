@@ -14,7 +14,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import SQLModel
 
-from csm_tui.store import search_index
+from csm_tui.store import knowledge_index, search_index
 from csm_tui.store.errors import store_error
 from csm_tui.store.tables import store_tables
 
@@ -47,17 +47,18 @@ def make_store_engine(path: Path) -> Engine:
 
 
 def _ensure_search(engine: Engine) -> None:
-    """The FTS index, tag index, sort indexes and undo table (an existing store is indexed
-    once, here, on its first open by this version)."""
+    """The FTS indexes (cases and knowledge articles), tag index, sort indexes and undo
+    table (an existing store is indexed once, here, on its first open by this version)."""
     raw = engine.raw_connection()
     try:
         conn = raw.driver_connection
         assert isinstance(conn, sqlite3.Connection)
-        if search_index.is_current(conn):
+        if search_index.is_current(conn) and knowledge_index.is_current(conn):
             return
         conn.execute("BEGIN IMMEDIATE")
         try:
             search_index.ensure(conn)
+            knowledge_index.ensure(conn)
         except BaseException:
             conn.execute("ROLLBACK")
             raise

@@ -107,6 +107,22 @@ MACRO_USE_COLUMNS = frozenset(
     {"macro_id", "case_id", "agent_id", "queue", "tags", "subject", "created_at", "version"}
 )
 SLA_CONFIG_COLUMNS = frozenset({"name", "toml", "updated_at", "version"})
+ARTICLE_COLUMNS = frozenset(
+    {
+        "slug",
+        "title",
+        "body",
+        "tags",
+        "product",
+        "language",
+        "state",
+        "author_agent_id",
+        "source_case_id",
+        "created_at",
+        "updated_at",
+        "version",
+    }
+)
 _COLUMNS = {
     "case": CASE_COLUMNS,
     "message": MESSAGE_COLUMNS,
@@ -116,6 +132,7 @@ _COLUMNS = {
     "snippet": SNIPPET_COLUMNS,
     "macro_use": MACRO_USE_COLUMNS,
     "sla_config": SLA_CONFIG_COLUMNS,
+    "article": ARTICLE_COLUMNS,
 }
 _TABLES = {
     "case": '"case"',
@@ -126,6 +143,7 @@ _TABLES = {
     "snippet": "snippet",
     "macro_use": "macro_use",
     "sla_config": "sla_config",
+    "article": "article",
 }
 #: The number column the server fills in for a row a desk creates: until the pull brings
 #: the real one, the local row shows ``NEW-<first 8 of its id>``.

@@ -75,8 +75,18 @@ class Rejected(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=DateTime())
 
 
+class DeferredBody(SQLModel, table=True):
+    """A message whose body stayed on the server (a low-bandwidth pull of an old case); the
+    case screen fetches it when the case is opened (``csm_tui.store.bodies``)."""
+
+    __tablename__ = "deferred_body"
+
+    message_id: str = Field(primary_key=True, max_length=36)
+    case_id: str = Field(index=True, max_length=36)
+
+
 def store_tables() -> list[Any]:
     return [
         *replicated_tables(),
-        *(t.__table__ for t in (SyncState, Outbox, Conflict, Rejected)),  # type: ignore[attr-defined]
+        *(t.__table__ for t in (SyncState, Outbox, Conflict, Rejected, DeferredBody)),  # type: ignore[attr-defined]
     ]

@@ -30,7 +30,10 @@ from csm_tui.sync.wire import (
     DEFAULT_PAGE_BYTES,
     DEFAULT_PAGE_ROWS,
     MAX_LONG_POLL_SECONDS,
+    CaseMessages,
     ChangesPage,
+    LoginReply,
+    LoginRequest,
     Me,
     MidGap,
     PresenceReply,
@@ -100,7 +103,8 @@ class CaseServerClient:
         self._http = httpx.Client(
             base_url=self.base_url,
             headers={
-                "Authorization": f"Bearer {token}",
+                # No token (``login``): no header, rather than an empty one.
+                **({"Authorization": f"Bearer {token}"} if token else {}),
                 "Accept-Encoding": ACCEPT_ENCODING,
                 "User-Agent": f"csm-tui/{__version__}",
             },
@@ -148,12 +152,15 @@ class CaseServerClient:
         max_bytes: int = DEFAULT_PAGE_BYTES,
         wait: float | None = None,
         first_screen: bool = False,
+        bodies: str = "all",
     ) -> ChangesPage:
         """A page of changes after ``cursor``. With ``wait`` (seconds, long-poll), a server
         with nothing new holds the request until a change or until ``wait`` runs out.
         ``first_screen`` (no cursor only) asks for the agent's first screen before the
-        snapshot."""
+        snapshot. ``bodies="recent"`` leaves old cases' message bodies on the server."""
         params: dict[str, Any] = {"limit": limit, "max_bytes": max_bytes}
+        if bodies != "all":
+            params["bodies"] = bodies
         if cursor:
             params["cursor"] = cursor
         elif first_screen:
@@ -164,6 +171,24 @@ class CaseServerClient:
             params["wait"] = f"{wait:g}"
             timeout = wait + LONG_POLL_SLACK
         return self._request("GET", "/api/v1/changes", ChangesPage, params=params, timeout=timeout)
+
+    def case_messages(self, case_id: str) -> CaseMessages:
+        """``GET /api/v1/cases/{case_id}/messages``: the case's messages with their bodies."""
+        return self._request(
+            "GET", f"/api/v1/cases/{quote(case_id, safe='')}/messages", CaseMessages
+        )
+
+    def login(self, handle: str, password: str, label: str = "") -> LoginReply:
+        """``POST /api/v1/login``: a new token for the agent (the client's own token is not
+        needed: make it with an empty one). A refusal raises :class:`Unauthorized`."""
+        body = LoginRequest(handle=handle, password=password, label=label)
+        return self._request(
+            "POST",
+            "/api/v1/login",
+            LoginReply,
+            content=body.model_dump_json().encode("utf-8"),
+            headers={"Content-Type": "application/json"},
+        )
 
     def push(self, request: PushRequest) -> PushReply:
         """Send queued mutations. 409 (a gap in the mids) raises :class:`MidGapError`."""
@@ -249,7 +274,13 @@ class CaseServerClient:
             raise Unreachable(
                 f"The case server at {where} did not answer in time; check the link and try again."
             ) from None
-        except httpx.ConnectError:
+        except httpx.ConnectError as err:
+            tls = tls_problem(err)
+            if tls is not None:
+                raise Unreachable(
+                    f"The TLS certificate of {where} could not be verified ({tls}); check the "
+                    "address, or the certificate authorities this machine trusts."
+                ) from None
             raise Unreachable(
                 f"Cannot reach the case server at {where}; check the address and your connection, "
                 "then try again (your local data is unchanged)."
@@ -315,6 +346,26 @@ class CaseServerClient:
         if response.status_code >= 500:
             raise ServerError(text)
         raise CsmError(text)
+
+
+def tls_problem(err: BaseException) -> str | None:
+    """What failed in TLS, when ``err`` (an httpx error) came from certificate verification
+    or another TLS error, else None."""
+    import ssl
+
+    seen: set[int] = set()
+    cause: BaseException | None = err
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return cause.verify_message or "certificate verify failed"
+        if isinstance(cause, ssl.SSLError):
+            return cause.reason or str(cause)
+        cause = cause.__cause__ or cause.__context__
+    text = str(err)
+    if "CERTIFICATE_VERIFY_FAILED" in text:
+        return "certificate verify failed"
+    return None
 
 
 def _presence_path(case_id: str) -> str:

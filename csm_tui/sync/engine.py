@@ -74,8 +74,12 @@ class SyncEngine:
         clock: Callable[[], datetime] = utcnow,
         outbox_store: OutboxStore | None = None,
         push_batch: int = MAX_PUSH_MUTATIONS,
+        bodies: str = "all",
     ) -> None:
+        """``bodies="recent"`` (low-bandwidth mode) leaves the message bodies of old cases
+        on the server; ``csm_tui.store.bodies`` marks them and fetches them on demand."""
         self.store = store
+        self.bodies = bodies
         self.client = client
         self.page_rows = page_rows
         self.page_bytes = page_bytes
@@ -171,6 +175,7 @@ class SyncEngine:
                     limit=self.page_rows,
                     max_bytes=self.page_bytes,
                     first_screen=first_screen,
+                    bodies=self.bodies,
                 )
                 first_screen = False
             except CursorGone:

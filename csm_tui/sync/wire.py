@@ -23,6 +23,8 @@ Entity = Literal[
     "snippet",
     "macro_use",
     "sla_config",
+    "article",
+    "survey_answer",
 ]
 
 #: Largest page the server hands out, whatever the client asks for.
@@ -192,3 +194,42 @@ class PresenceReply(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     viewers: list[Viewer] = Field(default_factory=list)
+
+
+# -- sign-in with a password, and message bodies on demand (issue #9) ------------------------
+
+
+class LoginRequest(BaseModel):
+    """``POST /api/v1/login``: an agent's handle and password; ``label`` says where the token
+    will be used (shown to leads next to the token)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    handle: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+    label: str = Field(default="", max_length=100)
+
+
+class LoginReply(BaseModel):
+    """A new token for the agent (shown once; the server keeps only its hash)."""
+
+    token: str
+    agent: Me
+
+
+#: Message bodies of cases solved or closed longer ago than this stay on the server when a
+#: low-bandwidth desk pulls (``bodies=recent``); the case screen fetches them when opened.
+#: Two weeks: a case that stayed solved that long is seldom looked at again.
+OLD_CASE_DAYS = 14
+#: A message row whose body was left out: the field it carries, with the value true.
+BODY_DEFERRED = "body_deferred"
+
+
+class CaseMessages(BaseModel):
+    """``GET /api/v1/cases/{case_id}/messages``: every message of one case, whole (the wire
+    fields of each, as a snapshot row carries them)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    case_id: str
+    messages: list[dict[str, Any]]

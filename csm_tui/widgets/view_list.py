@@ -61,11 +61,11 @@ class ViewList(ScrollView, can_focus=True, inherit_bindings=False):
     """The views of the queue, one per line, with counts."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down,j", "move(1)", "Next view", show=False),
-        Binding("up,k", "move(-1)", "Previous view", show=False),
-        Binding("home,g", "move_to(0)", "First view", show=False),
-        Binding("end,G", "move_to(-1)", "Last view", show=False),
-        Binding("enter", "choose", "Show the view", show=False),
+        Binding("down,j", "move(1)", "Next view", show=False, id="views.next"),
+        Binding("up,k", "move(-1)", "Previous view", show=False, id="views.previous"),
+        Binding("home,g", "move_to(0)", "First view", show=False, id="views.first"),
+        Binding("end,G", "move_to(-1)", "Last view", show=False, id="views.last"),
+        Binding("enter", "choose", "Show the view", show=False, id="views.open"),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"view-list--highlight", "view-list--highlight-blurred"}

@@ -65,6 +65,8 @@ def csm(tmp_path: Path) -> Csm:
         XDG_CONFIG_HOME=str(tmp_path / "xdg-config"),
         NO_COLOR="1",
         COLUMNS="200",
+        # no SLA escalation scan at an unplanned moment (tests/conftest.py)
+        CSM_SERVER_ESCALATION_INTERVAL="0",
     )
     return Csm(home, env)
 
