@@ -115,6 +115,9 @@ class SlaPanelHeader(Static):
     """
     COMPONENT_CLASSES: ClassVar[set[str]] = {"sla-header--breach", "sla-header--at-risk"}
 
+    #: The line last shown (a tick that would show the same one repaints nothing).
+    _shown: Text = Text()
+
     def show(self, handle: str | None, board: BoardNow | None, age: str) -> None:
         line = Text(no_wrap=True, overflow="ellipsis", end="")
         line.append("SLA panel", style="bold")
@@ -139,6 +142,9 @@ class SlaPanelHeader(Static):
         if age:
             line.append("  ·  ", style="dim")
             line.append(age)
+        if line == self._shown and line.spans == self._shown.spans:
+            return  # the same words: no repaint (each tick's repaint is bytes on the wire)
+        self._shown = line
         self.update(line, layout=False)
 
 

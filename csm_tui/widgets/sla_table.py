@@ -14,7 +14,7 @@ from typing import ClassVar
 
 from rich.text import Text
 from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist
+from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowKey
 
 #: A state's symbol and word, for the cells and the column titles.
 BREACHED = "✖"
@@ -77,6 +77,24 @@ class SlaTable(DataTable[Cell]):
             return None
         return self._keys[self.cursor_row]
 
+    def _set_cell(self, key: str, column: str, cell: Cell) -> None:
+        """``update_cell``, repainting that cell only: ``update_cell`` repaints the whole
+        table, so one countdown moving cost the next-20 table's every line on the wire each
+        second (~4.8 KB; bench/terminal_bytes.py). The cell goes in through the same internal
+        fields ``update_cell`` sets; should Textual rename them, ``update_cell`` it is."""
+        data = getattr(self, "_data", None)
+        if not isinstance(data, dict) or not hasattr(self, "_update_count"):
+            self.update_cell(key, column, cell)
+            return
+        row_key, column_key = RowKey(key), ColumnKey(column)
+        row = data.get(row_key)
+        if row is None or column_key not in row:
+            self.update_cell(key, column, cell)
+            return
+        row[column_key] = cell
+        self._update_count += 1  # the table's line cache keys on it
+        self.refresh_coordinate(self.get_cell_coordinate(row_key, column_key))
+
     def show_rows(self, rows: Sequence[tuple[str, Sequence[Cell]]]) -> None:
         """Show ``rows`` ((key, cells)): the same keys in the same order update only the
         cells that changed; other keys rebuild the rows, the cursor staying on its row's key
@@ -87,7 +105,7 @@ class SlaTable(DataTable[Cell]):
                 for (column, _, _), cell in zip(self._columns, cells, strict=True):
                     try:
                         if not _same(self.get_cell(key, column), cell):
-                            self.update_cell(key, column, cell)
+                            self._set_cell(key, column, cell)
                     except CellDoesNotExist:
                         pass
             return
