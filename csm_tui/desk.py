@@ -414,13 +414,37 @@ class Desk:
             # Walk the sort order when the matches are dense enough that the window's rows
             # come within a few thousand index entries; otherwise let SQLite pick the most
             # selective index and sort the (few) matches.
-            matches = self.case_count(query)
+            matches = (
+                self._estimated_matches(where, params) if offset == 0 else self.case_count(query)
+            )
             if matches <= offset:
                 return []
             total = self.reader.total_cases()
             if (offset + limit) * total <= WALK_WITHIN * matches:
                 walk = views_mod.SORT_INDEXES.get(query.sort)
         return self.reader.window_where(where, params, order, offset, limit, walk=walk)
+
+    def _estimated_matches(self, where: list[str], params: list[Any]) -> int:
+        """How many cases ``where`` matches, for the first window's choice of plan: exact
+        when cheap, but for free words ANDed with fields (whose exact count costs as much as
+        the window itself) the fields' count scaled by the share of cases the words match.
+        Both are cheap: the words' count is the one ``_where`` already read, the fields'
+        count reads a covering index. So the first window need not wait for the exact
+        count, which the queue reads beside it (the header's number)."""
+        fts = [
+            i for i, c in enumerate(where) if c in (views_mod.FTS_CONDITION, views_mod.FTS_PROBE)
+        ]
+        if where == [views_mod.FTS_CONDITION]:
+            return self.reader.count_fts(params[0])
+        if len(fts) != 1:
+            return self.reader.count_where(where, params)
+        at = sum(c.count("?") for c in where[: fts[0]])
+        words = self.reader.count_fts(params[at])
+        rest = [c for i, c in enumerate(where) if i != fts[0]]
+        rest_params = [*params[:at], *params[at + 1 :]]
+        fields = self.reader.count_where(rest, rest_params)
+        total = max(1, self.reader.total_cases())
+        return max(1, round(fields * min(words, total) / total))
 
     def case_ids(self, query: CaseQuery | None = None) -> list[str]:
         """The ids of every case the query shows, in no particular order (select all)."""

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -94,6 +95,17 @@ def result_sentence(what: str, result: Any) -> tuple[str, str]:
         sentence += f", {len(skipped)} skipped (first: {reason})"
     sentence += "."
     return sentence, "warning" if skipped else "information"
+
+
+_COUNTER: ThreadPoolExecutor | None = None
+
+
+def _counter() -> ThreadPoolExecutor:
+    """The thread that counts a query's matches while the query worker reads its rows."""
+    global _COUNTER
+    if _COUNTER is None:
+        _COUNTER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="csm-count")
+    return _COUNTER
 
 
 class QueueHeader(Static):
@@ -432,11 +444,14 @@ class QueueScreen(DeskAccess, Screen[None]):
         try:
             if query.search.strip():
                 problems = list(self.desk.search_problems(query.search))
-            count = self.desk.case_count(query=query)
-            if worker.is_cancelled:
-                return  # the next keystroke is already being read
+            # The count (the header's number) beside the first screen's rows: each on its
+            # own SQLite connection, so the two queries run at once on two cores.
+            counting = _counter().submit(self.desk.case_count, query)
             # the first screen only: the table reads the rest of the page after the repaint
             rows = self.desk.case_window(0, first_rows, query=query)
+            count = counting.result()
+            if worker.is_cancelled:
+                return  # the next keystroke is already being read
         except CsmError as err:
             problems, count, rows = [str(err)], 0, []
         with contextlib.suppress(RuntimeError):

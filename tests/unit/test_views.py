@@ -343,3 +343,29 @@ def test_case_ids_are_every_row_of_the_view(desk: Desk, view: str, search: str) 
     every = {r.id for r in desk.case_window(0, 10_000, query)}
     assert set(desk.case_ids(query)) == every
     assert len(desk.case_ids(query)) == desk.case_count(query)
+
+
+def test_the_first_window_of_words_and_fields_does_not_wait_for_the_exact_count(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from csm_tui.store import views as views_mod
+
+    query = CaseQuery(search="queue:billing refund")
+    expected = [r.id for r in desk.case_window(0, 100, query)]
+    assert expected and desk.case_count(query) == len(expected)
+    fresh = Desk(desk.store_path, clock=clock, views=VIP)  # nothing counted yet
+    counted: list[list[str]] = []
+    count_where = fresh.reader.count_where
+
+    def spy(where: list[str], params: list[object]) -> int:
+        counted.append(where)
+        return count_where(where, params)
+
+    monkeypatch.setattr(fresh.reader, "count_where", spy)
+    try:
+        assert [r.id for r in fresh.case_window(0, 100, query)] == expected
+    finally:
+        fresh.close()
+    # the fields alone were counted (a covering index), never words and fields together
+    words = (views_mod.FTS_CONDITION, views_mod.FTS_PROBE)
+    assert counted and all(not any(c in words for c in where) for where in counted)
