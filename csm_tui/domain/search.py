@@ -24,7 +24,9 @@ Syntax (words are separated by spaces; fields and values are case-insensitive)::
 
 A value that is the unambiguous start of a known value counts as that value (``prio:u`` is
 urgent, ``status:o`` is open or on hold), so the results follow the typing. Several filters of
-different fields all apply (AND); values of the same field are alternatives (OR).
+different fields all apply (AND); values of the same field are alternatives (OR). For the same
+reason a field on its way is pending, not a word: ``status:`` with no value yet, and a last
+``-s`` ... ``-status`` with no space after it (``-stat `` with a space excludes the word).
 """
 
 from __future__ import annotations
@@ -161,6 +163,12 @@ def _vocab_problem(name: str, value: str, vocab: tuple[str, ...]) -> str:
     return f"'{shown}' is not a {name}; use one of {', '.join(vocab)}."
 
 
+def _field_being_typed(body: str) -> bool:
+    """Is ``body`` (no colon yet) the start of a field name?"""
+    lowered = body.lower()
+    return ":" not in body and any(name.startswith(lowered) for name in _FIELD_NAMES)
+
+
 def parse_search(text: str) -> SearchQuery:
     """Read a search text (see the module doc for the syntax). Never raises."""
     try:
@@ -176,6 +184,8 @@ def _parse(text: str) -> SearchQuery:
     problems: list[str] = []
     if len(text) > MAX_SEARCH_CHARS:
         problems.append(f"Only the first {MAX_SEARCH_CHARS:,} characters of the search are used.")
+    # The last token is still being typed unless a space follows it.
+    typing = bool(text) and not text[-1].isspace()
     text = clean_text(text)
     acc: dict[str, list[str]] = {
         name: []
@@ -216,9 +226,14 @@ def _parse(text: str) -> SearchQuery:
                 problems.append(_vocab_problem(kind, part, vocab))
             add(("not_" if neg else "") + name, values)
 
-    for token, quoted in _tokens(text):
+    tokens = list(_tokens(text))
+    for at, (token, quoted) in enumerate(tokens):
         neg = token.startswith("-") and len(token) > 1
         body = token[1:] if neg else token
+        if neg and not quoted and typing and at == len(tokens) - 1 and _field_being_typed(body):
+            # "-s", "-stat", "-status" on the way to "-status:closed": pending, like
+            # "status:" (as a negated word it would exclude most cases, slowly, for a moment)
+            continue
         # Tags and assignees by sigil.
         if body.startswith("#") and not quoted:
             tag = body[1:].strip().lower()

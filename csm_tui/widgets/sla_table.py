@@ -42,7 +42,7 @@ class SlaTable(DataTable[Cell]):
     SlaTable > .sla-table--breach { color: $sla-breach; text-style: bold; }
     SlaTable > .sla-table--at-risk { color: $sla-at-risk; text-style: bold; }
     SlaTable > .sla-table--ok { color: $sla-ok; }
-    SlaTable > .sla-table--muted { color: $text-muted; }
+    SlaTable > .sla-table--muted { color: $foreground-muted; }
     """
 
     def __init__(
@@ -63,7 +63,8 @@ class SlaTable(DataTable[Cell]):
 
     def styled(self, text: str, state: str | None) -> Text:
         """``text`` in a state's style: "breach", "at-risk", "ok", "muted", or None."""
-        style = self.get_component_rich_style(f"sla-table--{state}") if state else ""
+        # partial: the colour and weight only; the row (cursor, zebra) keeps its background
+        style = self.get_component_rich_style(f"sla-table--{state}", partial=True) if state else ""
         return Text(text, style=style, no_wrap=True, overflow="ellipsis")
 
     @property

@@ -271,3 +271,20 @@ def test_fts_match_of_any_terms_is_only_quoted_strings(terms: list[str]) -> None
         return
     assert all(_QUOTED.match(p) for p in _parts(match))
     _fts_conn().execute("SELECT count(*) FROM t WHERE t MATCH ?", (match,)).fetchall()
+
+
+@pytest.mark.parametrize(
+    ("text", "excluded"),
+    [
+        ("queue:q3 -s", ()),  # on the way to -status:closed: pending, like "status:"
+        ("queue:q3 -statu", ()),
+        ("queue:q3 -status", ()),
+        ("-q", ()),
+        ("queue:q3 -statu ", ("statu",)),  # a space after it: a word to leave out
+        ("-stat refund", ("stat",)),  # not the last token
+        ("-refund", ("refund",)),  # no field starts so
+        ('-"stat', ("stat",)),  # quoted: a word
+    ],
+)
+def test_a_negated_field_name_being_typed_is_pending(text: str, excluded: tuple[str, ...]) -> None:
+    assert parse_search(text).not_text_terms == excluded
