@@ -25,6 +25,7 @@ from textual.signal import Signal
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
+from csm_tui import collector
 from csm_tui.app_setup import (
     apply_low_bandwidth,
     register_user_themes,
@@ -171,6 +172,8 @@ class CsmApp(App[None]):
         return {**super().get_theme_variable_defaults(), **DOMAIN_VARIABLE_DEFAULTS}
 
     def on_mount(self) -> None:
+        # garbage is collected while nobody types (collector.py; from the first paint on)
+        self.set_interval(collector.TICK_SECONDS, collector.tick)
         if self._theme_problem is not None:
             self.notify(self._theme_problem, title="Theme", severity="warning")
         low = self.settings.low_bandwidth
@@ -196,6 +199,12 @@ class CsmApp(App[None]):
 
     def on_unmount(self) -> None:
         self.desk.stop_live()
+        collector.stop()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown):
+            collector.touch()  # busy: the idle-time collector waits (collector.py)
+        await super().on_event(event)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         stop_blinking(self, event.widget)
