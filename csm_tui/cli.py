@@ -189,6 +189,23 @@ def _sync_status(store: Path, server: str | None) -> None:
     out.print(f"Server: {server or 'none (run `csm login --server URL`)'}", markup=False)
 
 
+def _read_text(file: Path) -> str:
+    """A TOML file's text, or a CsmError saying why it cannot be read."""
+    try:
+        return file.read_text(encoding="utf-8")
+    except OSError as err:
+        raise CsmError(f"Cannot read {file}: {err.strerror or err}.") from None
+    except UnicodeDecodeError:
+        raise CsmError(f"{file} is not a UTF-8 text file.") from None
+
+
+def _write_text(file: Path, text: str) -> None:
+    try:
+        file.write_text(text, encoding="utf-8")
+    except OSError as err:
+        raise CsmError(f"Cannot write {file}: {err.strerror or err}.") from None
+
+
 @macros_app.command("export")
 def macros_export(
     file: Annotated[Path, typer.Argument(help="The TOML file to write.", dir_okay=False)],
@@ -205,10 +222,7 @@ def macros_export(
     finally:
         desk.close()
     text = macros_to_toml(macros, snippets)
-    try:
-        file.write_text(text, encoding="utf-8")
-    except OSError as err:
-        raise CsmError(f"Cannot write {file}: {err.strerror or err}.") from None
+    _write_text(file, text)
     out.print(f"Exported {len(macros)} macros and {len(snippets)} snippets to {file}", markup=False)
 
 
@@ -226,12 +240,7 @@ def macros_import(
     from csm_tui.config import load_settings
     from csm_tui.domain.macros import macros_from_toml
 
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as err:
-        raise CsmError(f"Cannot read {file}: {err.strerror or err}.") from None
-    except UnicodeDecodeError:
-        raise CsmError(f"{file} is not a UTF-8 text file.") from None
+    text = _read_text(file)
     try:
         library = macros_from_toml(text)
     except ValueError as err:
@@ -295,10 +304,7 @@ def sla_export(
         text, synced = desk.sla_toml(), desk.sla_synced()
     finally:
         desk.close()
-    try:
-        file.write_text(text, encoding="utf-8")
-    except OSError as err:
-        raise CsmError(f"Cannot write {file}: {err.strerror or err}.") from None
+    _write_text(file, text)
     where = "" if synced else " (the defaults: no SLA policies synced yet)"
     out.print(f"Exported {_sla_counts(text)} to {file}{where}.", markup=False)
 
@@ -314,12 +320,7 @@ def sla_import(
     from csm_tui.config import load_settings
     from csm_tui.domain.sla import policies_from_toml
 
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as err:
-        raise CsmError(f"Cannot read {file}: {err.strerror or err}.") from None
-    except UnicodeDecodeError:
-        raise CsmError(f"{file} is not a UTF-8 text file.") from None
+    text = _read_text(file)
     try:
         policies_from_toml(text)
     except ValueError as err:
