@@ -808,12 +808,17 @@ def status_line(old: CaseStatus, new: CaseStatus) -> str:
 
 
 def status_history(
-    created_at: datetime, current: CaseStatus, audit: Iterable[tuple[datetime, str]]
+    created_at: datetime,
+    current: CaseStatus,
+    audit: Iterable[tuple[datetime, str]],
+    updated_at: datetime | None = None,
 ) -> list[tuple[datetime, CaseStatus]]:
     """The status history from a case's audit lines (``Status: open → pending · ...``).
 
     ``audit`` is (time, body) of the case's event messages in time order. The creation status
-    is the first change's old status, or ``current`` when the status never changed.
+    is the first change's old status, or ``current`` when the status never changed. With
+    ``updated_at``, a history that does not end in ``current`` (a change made without an
+    audit line, or one whose line has not arrived) gets ``current`` at that time.
     """
     history: list[tuple[datetime, CaseStatus]] = []
     for at, body in audit:
@@ -826,7 +831,11 @@ def status_history(
         if not history:
             history.append((created_at, old))
         history.append((at, new))
-    return history or [(created_at, current)]
+    if not history:
+        return [(created_at, current)]
+    if updated_at is not None and history[-1][1] is not current:
+        history.append((max(updated_at, history[-1][0]), current))
+    return history
 
 
 def data_age_text(synced_at: datetime | None, now: datetime) -> str:

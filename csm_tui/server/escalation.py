@@ -238,13 +238,7 @@ def _facts(
             status = CaseStatus(case.status)
         except ValueError:
             continue
-        lines = audit.get(case.id)
-        if lines:
-            history = status_history(case.created_at, status, lines)
-            if history[-1][1] is not status:
-                history.append((max(case.updated_at, history[-1][0]), status))
-        else:
-            history = [(case.created_at, status)]
+        history = status_history(case.created_at, status, audit.get(case.id, ()), case.updated_at)
         facts[case.id] = CaseFacts(
             case.created_at,
             history,

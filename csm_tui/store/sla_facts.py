@@ -134,12 +134,11 @@ def _batch(reader: StoreReader, ids: list[str]) -> dict[str, CaseFacts]:
             continue
         created_at = parse(created)
         lines = audit.get(case_id)
-        if lines:
-            history = status_history(created_at, now_status, lines)
-            if history[-1][1] is not now_status:
-                history.append((max(parse(updated), history[-1][0]), now_status))
-        else:
-            history = [(created_at, now_status)]
+        history = (
+            status_history(created_at, now_status, lines, parse(updated))
+            if lines
+            else [(created_at, now_status)]
+        )
         by_id[case_id] = CaseFacts(
             created_at,
             history,
