@@ -28,6 +28,7 @@ import sqlite3
 from typing import Any
 
 from csm_tui.domain.knowledge import FOLD_SQL_PAIRS
+from csm_tui.store import schema_objects
 
 #: Bumped when anything below changes; the store keeps it in sync_state.
 SCHEMA_VERSION = "1"
@@ -98,39 +99,20 @@ def _exec(conn: Any, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, 
 
 
 def is_current(conn: sqlite3.Connection) -> bool:
-    try:
-        rows = _exec(conn, "SELECT value FROM sync_state WHERE key = ?", (SCHEMA_KEY,))
-    except sqlite3.OperationalError:
-        return False
-    return bool(rows) and rows[0][0] == SCHEMA_VERSION
+    return schema_objects.is_current(conn, SCHEMA_KEY, SCHEMA_VERSION)
 
 
 def ensure(conn: sqlite3.Connection) -> bool:
     """Create what is missing, in the caller's transaction (the article table must exist);
     an index of an older version is dropped and built again. True when anything changed."""
-    names = {r[0] for r in _exec(conn, "SELECT name FROM sqlite_master")}
-    if not all(t in names for t in _REQUIRED_TABLES):
-        return False
-    current = is_current(conn)
-    if current and all(name in names for name, _ in _OBJECTS):
-        return False
-    if not current:
-        for name, sql in _OBJECTS:
-            if name in names:
-                kind = "TABLE" if sql.startswith("CREATE VIRTUAL") else sql.split()[1]
-                _exec(conn, f'DROP {kind} IF EXISTS "{name}"')
-        names = {r[0] for r in _exec(conn, "SELECT name FROM sqlite_master")}
-    for name, sql in _OBJECTS:
-        if name not in names:
-            _exec(conn, sql)
-    rebuild(conn)
-    _exec(
+    return schema_objects.ensure(
         conn,
-        "INSERT INTO sync_state (key, value) VALUES (?, ?) "
-        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        (SCHEMA_KEY, SCHEMA_VERSION),
+        _OBJECTS,
+        required=_REQUIRED_TABLES,
+        key=SCHEMA_KEY,
+        version=SCHEMA_VERSION,
+        rebuild=rebuild,
     )
-    return True
 
 
 def rebuild(conn: sqlite3.Connection) -> None:

@@ -39,6 +39,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from csm_tui.store import schema_objects
+
 #: Bumped when anything below changes; the store keeps it in sync_state.
 SCHEMA_VERSION = "3"
 SCHEMA_KEY = "search_schema"
@@ -296,41 +298,22 @@ def _exec(conn: Any, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, 
 
 
 def is_current(conn: sqlite3.Connection) -> bool:
-    try:
-        rows = _exec(conn, "SELECT value FROM sync_state WHERE key = ?", (SCHEMA_KEY,))
-    except sqlite3.OperationalError:
-        return False
-    return bool(rows) and rows[0][0] == SCHEMA_VERSION
+    return schema_objects.is_current(conn, SCHEMA_KEY, SCHEMA_VERSION)
 
 
 def ensure(conn: sqlite3.Connection) -> bool:
     """Create what is missing, in the caller's transaction (the replicated tables must
     exist). A store that had no index, or one of an older version, is re-indexed from its
     rows. Returns True when it changed anything."""
-    names = {r[0] for r in _exec(conn, "SELECT name FROM sqlite_master")}
-    if not all(t in names for t in _REQUIRED_TABLES):
-        return False
-    current = is_current(conn)
-    if current and all(name in names for name, _ in _OBJECTS):
-        return False
-    if not current:
-        # A new version: drop the old objects so their new definitions take effect.
-        for name, sql in _OBJECTS:
-            if name in names and name != "undo_action":
-                kind = sql.split()[1] if not sql.startswith("CREATE VIRTUAL") else "TABLE"
-                _exec(conn, f'DROP {kind} IF EXISTS "{name}"')
-        names = {r[0] for r in _exec(conn, "SELECT name FROM sqlite_master")}
-    for name, sql in _OBJECTS:
-        if name not in names:
-            _exec(conn, sql)
-    rebuild(conn)
-    _exec(
+    return schema_objects.ensure(
         conn,
-        "INSERT INTO sync_state (key, value) VALUES (?, ?) "
-        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        (SCHEMA_KEY, SCHEMA_VERSION),
+        _OBJECTS,
+        required=_REQUIRED_TABLES,
+        key=SCHEMA_KEY,
+        version=SCHEMA_VERSION,
+        rebuild=rebuild,
+        keep=frozenset({"undo_action"}),
     )
-    return True
 
 
 #: Re-index the cases marked by message and contact changes (the end of every writer's
