@@ -657,18 +657,7 @@ class Desk:
         if status == CaseStatus.CLOSED:
             raise CsmError(_closed_sentence())
         base = {k: current.get(k) for k in changed}
-        outbox.write_fields(conn, "case", case_id, {**changed, "updated_at": now})
-        outbox.enqueue(
-            conn,
-            op="update",
-            entity="case",
-            entity_id=case_id,
-            fields=changed,
-            base=base,
-            base_version=current.get("version"),
-            now=now,
-            server={"updated_at": current.get("updated_at")},
-        )
+        outbox.update_row(conn, "case", case_id, changed, current, now, base=base)
         return changed, base
 
     # -- bulk edits and undo -------------------------------------------------------------
@@ -1128,18 +1117,7 @@ class Desk:
             changed = {k: v for k, v in changes.items() if current.get(k) != v}
             if not changed:
                 return
-            outbox.write_fields(conn, "task", task_id, {**changed, "updated_at": now})
-            outbox.enqueue(
-                conn,
-                op="update",
-                entity="task",
-                entity_id=task_id,
-                fields=changed,
-                base={k: current.get(k) for k in changed},
-                base_version=current.get("version"),
-                now=now,
-                server={"updated_at": current.get("updated_at")},
-            )
+            outbox.update_row(conn, "task", task_id, changed, current, now)
 
     def _ensure_task_table(self) -> None:
         # A store made before tasks existed gets the table from the ORM's create_all.
@@ -1513,18 +1491,7 @@ class Desk:
         changed = {k: v for k, v in fields.items() if current.get(k) != v}
         if not changed:
             return
-        outbox.write_fields(conn, kind, row_id, {**changed, "updated_at": now})
-        outbox.enqueue(
-            conn,
-            op="update",
-            entity=kind,
-            entity_id=row_id,
-            fields=changed,
-            base={k: current.get(k) for k in changed},
-            base_version=current.get("version"),
-            now=now,
-            server={"updated_at": current.get("updated_at")},
-        )
+        outbox.update_row(conn, kind, row_id, changed, current, now)
 
     def _delete_library_row(self, kind: str, row_id: str) -> None:
         self._ensure_library_tables()
@@ -1806,18 +1773,7 @@ class Desk:
                 return True
             if current.get("toml") == text:
                 return False
-            outbox.write_fields(conn, "sla_config", config_id, {"toml": text, "updated_at": now})
-            outbox.enqueue(
-                conn,
-                op="update",
-                entity="sla_config",
-                entity_id=config_id,
-                fields={"toml": text},
-                base={"toml": current.get("toml")},
-                base_version=current.get("version"),
-                now=now,
-                server={"updated_at": current.get("updated_at")},
-            )
+            outbox.update_row(conn, "sla_config", config_id, {"toml": text}, current, now)
         return True
 
     def resolve_conflict(self, conflict_id: int, keep: Literal["mine", "theirs"]) -> None:
@@ -1859,17 +1815,8 @@ class Desk:
                     raise CsmError(str(err)) from None
             elif status == CaseStatus.CLOSED:
                 raise CsmError(_closed_sentence())
-            outbox.write_fields(conn, "case", entity_id, {field: mine, "updated_at": now})
-            outbox.enqueue(
-                conn,
-                op="update",
-                entity="case",
-                entity_id=entity_id,
-                fields={field: mine},
-                base={field: theirs},
-                base_version=current.get("version"),
-                now=now,
-                server={"updated_at": current.get("updated_at")},
+            outbox.update_row(
+                conn, "case", entity_id, {field: mine}, current, now, base={field: theirs}
             )
 
     def resolve_all(self, keep: Literal["mine", "theirs"]) -> None:

@@ -341,18 +341,7 @@ class Knowledge:
             changed = {k: v for k, v in fields.items() if current.get(k) != v}
             if not changed:
                 return
-            outbox.write_fields(conn, "article", article_id, {**changed, "updated_at": now})
-            outbox.enqueue(
-                conn,
-                op="update",
-                entity="article",
-                entity_id=article_id,
-                fields=changed,
-                base={k: current.get(k) for k in changed},
-                base_version=current.get("version"),
-                now=now,
-                server={"updated_at": current.get("updated_at")},
-            )
+            outbox.update_row(conn, "article", article_id, changed, current, now)
 
     def publish(self, article_id: str, me: str, role: str | None, now: datetime) -> None:
         """Publish a proposal (leads and admins; anyone else gets the refusal sentence)."""

@@ -307,6 +307,33 @@ def write_fields(conn: Any, entity: str, entity_id: str, fields: dict[str, Any])
     )
 
 
+def update_row(
+    conn: Any,
+    entity: str,
+    entity_id: str,
+    changed: dict[str, Any],
+    current: dict[str, Any],
+    now: datetime,
+    base: dict[str, Any] | None = None,
+) -> int:
+    """A local edit of one row: ``changed`` (wire values) written with ``updated_at``, and its
+    update mutation queued against ``current`` (the row as read before: its version, its
+    ``updated_at`` and, unless ``base`` is given, the edited fields' old values). Returns
+    the mutation's mid."""
+    write_fields(conn, entity, entity_id, {**changed, "updated_at": now})
+    return enqueue(
+        conn,
+        op="update",
+        entity=entity,
+        entity_id=entity_id,
+        fields=changed,
+        base={k: current.get(k) for k in changed} if base is None else base,
+        base_version=current.get("version"),
+        now=now,
+        server={"updated_at": current.get("updated_at")},
+    )
+
+
 def insert_row(conn: Any, entity: str, entity_id: str, fields: dict[str, Any]) -> None:
     """Insert a row the desk created, unless the store has it already (then nothing).
 
